@@ -1,0 +1,1 @@
+"""Crawling: spiders, extraction of records from pages, and the item pipelines."""

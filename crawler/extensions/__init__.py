@@ -1,0 +1,1 @@
+"""Scrapy extensions: they run inside the crawl process, so Scrapyd runs are recorded too."""

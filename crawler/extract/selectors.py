@@ -1,0 +1,57 @@
+"""Fields picked by a source's CSS or XPath selectors (a value starting with / or ( is XPath)."""
+
+from __future__ import annotations
+
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath, XPathError
+
+from crawler.extract.heuristics import page_lines
+
+SELECTOR_KEYS = ("name", "street", "locality", "region", "postal_code", "country", "phone",
+                 "email", "website", "address", "description")
+LINK_KEYS = ("website", "email", "phone")
+
+
+class SelectorError(ValueError):
+    """A selector in a source's config that cannot be parsed."""
+
+
+def compile_selector(selector: str):
+    """A callable that finds the selector's matches in a tree; SelectorError if it cannot parse."""
+    try:
+        if selector.startswith(("/", "(")):
+            return XPath(selector)
+        return CSSSelector(selector)
+    except (XPathError, SyntaxError, ValueError) as exc:
+        raise SelectorError(f"invalid selector {selector!r}: {exc}") from None
+
+
+def _matches(tree, selector: str) -> list:
+    try:
+        return compile_selector(selector)(tree)
+    except XPathError as exc:
+        raise SelectorError(f"invalid selector {selector!r}: {exc}") from None
+
+
+def _value(found, key: str) -> str | None:
+    """Text of a node (lines kept apart for addresses), its link for link fields, or a string."""
+    if isinstance(found, str):
+        return found.strip() or None
+    if key in LINK_KEYS and found.get("href"):
+        return found.get("href")
+    separator = "\n" if key == "address" else " "
+    return separator.join(line.text for line in page_lines(found)) or None
+
+
+def select_fields(tree, selectors: dict[str, str] | None) -> dict[str, str]:
+    """The first non-empty value of each configured selector."""
+    fields: dict[str, str] = {}
+    for key, selector in (selectors or {}).items():
+        if key not in SELECTOR_KEYS or not selector:
+            continue
+        for found in _matches(tree, selector):
+            value = _value(found, key)
+            if value:
+                fields[key] = value
+                break
+    return fields

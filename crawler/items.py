@@ -1,0 +1,41 @@
+"""One item type per entity; rare fields go in `extras`."""
+
+import scrapy
+
+
+class ClinicItem(scrapy.Item):
+    """A clinic as one page states it."""
+
+    name = scrapy.Field()
+    phone = scrapy.Field()
+    website = scrapy.Field()
+    email = scrapy.Field()
+    street = scrapy.Field()
+    locality = scrapy.Field()
+    region = scrapy.Field()
+    postal_code = scrapy.Field()
+    country = scrapy.Field()
+    lat = scrapy.Field()
+    lon = scrapy.Field()
+    treatments = scrapy.Field()
+    conditions = scrapy.Field()
+    description = scrapy.Field()
+    source_url = scrapy.Field()
+    text = scrapy.Field()  # the clinic's own main-content text, for classification only
+    extras = scrapy.Field()
+
+
+class ResourceItem(scrapy.Item):
+    """A patient resource: article, support group, organisation, video, story or forum."""
+
+    title = scrapy.Field()
+    url = scrapy.Field()
+    kind = scrapy.Field()
+    summary = scrapy.Field()
+    author = scrapy.Field()
+    published = scrapy.Field()
+    conditions = scrapy.Field()
+    treatments = scrapy.Field()
+    source_url = scrapy.Field()
+    text = scrapy.Field()
+    extras = scrapy.Field()

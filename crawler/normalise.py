@@ -1,0 +1,312 @@
+"""Turn what pages write into canonical values: E.164 phones, ISO codes, postcodes, URLs, text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+import phonenumbers
+import pycountry
+from rapidfuzz import fuzz
+from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
+
+SPACE = re.compile(r"\s+")
+SECOND_LEVEL_DOMAINS = {"com", "co", "org", "net", "gov", "ac", "edu", "nhs", "med", "health"}
+TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
+EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
+NOT_CLINIC_LINE = re.compile(r"\b(fax|facsimile|switchboard|main hospital)\b", re.I)
+
+COUNTRY_ALIASES = {
+    "usa": "US", "us": "US", "united states of america": "US", "america": "US",
+    "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "northern ireland": "GB", "united kingdom": "GB",
+    "canada": "CA", "australia": "AU",
+}
+
+# Abbreviations pages use for states and provinces beyond the ISO codes (AP style and French).
+REGION_ALIASES = {
+    "US": {
+        "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO",
+        "conn": "CT", "del": "DE", "fla": "FL", "ga": "GA", "ill": "IL", "ind": "IN",
+        "kan": "KS", "kans": "KS", "ky": "KY", "la": "LA", "md": "MD", "mass": "MA",
+        "mich": "MI", "minn": "MN", "miss": "MS", "mo": "MO", "mont": "MT", "neb": "NE",
+        "nebr": "NE", "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "pa": "PA",
+        "penn": "PA", "tenn": "TN", "tex": "TX", "vt": "VT", "va": "VA", "wash": "WA",
+        "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY", "washington dc": "DC",
+        "washington d c": "DC",
+    },
+    "CA": {
+        "ont": "ON", "que": "QC", "pq": "QC", "alta": "AB", "man": "MB", "sask": "SK",
+        "nfld": "NL", "newfoundland": "NL", "pei": "PE", "yuk": "YT", "nwt": "NT",
+        "colombie britannique": "BC", "nouvelle ecosse": "NS", "nouveau brunswick": "NB",
+        "terre neuve et labrador": "NL", "ile du prince edouard": "PE",
+    },
+    "AU": {"vic": "VIC", "qld": "QLD", "tas": "TAS", "nsw": "NSW", "act": "ACT"},
+    "GB": {"england": "ENG", "scotland": "SCT", "wales": "WLS", "cymru": "WLS",
+           "northern ireland": "NIR"},
+}
+
+CA_POSTAL_FIRST_LETTER = {
+    "A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC", "J": "QC", "K": "ON",
+    "L": "ON", "M": "ON", "N": "ON", "P": "ON", "R": "MB", "S": "SK", "T": "AB", "V": "BC",
+    "X": "NT", "Y": "YT",
+}
+GB_SCOTLAND = {"AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA",
+               "PH", "TD", "ZE"}
+GB_WALES = {"CF", "LD", "LL", "NP", "SA"}
+# Postcode districts that cross the border: (area, first district, last district, nation).
+GB_CROSS_BORDER = [("TD", 15, 15, "ENG"), ("SY", 15, 25, "WLS"), ("CH", 5, 8, "WLS")]
+
+POSTAL_PATTERNS = {
+    "US": re.compile(r"^(\d{5})(?:[ -]?(\d{4}))?$"),
+    "CA": re.compile(r"^([A-Z]\d[A-Z]) ?(\d[A-Z]\d)$"),
+    "GB": re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"),
+    "AU": re.compile(r"^(\d{4})$"),
+}
+
+
+def clean_text(raw) -> str | None:
+    """Plain text from markup: tags and scripts stripped, entities decoded, whitespace collapsed."""
+    if raw is None:
+        return None
+    text = str(raw)
+    # Twice: entity-encoded markup ("&lt;script&gt;") becomes markup once decoded.
+    for _ in range(2):
+        text = remove_comments(text)
+        text = remove_tags_with_content(text, which_ones=("script", "style"))
+        text = replace_entities(remove_tags(text))
+    text = SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+    return text or None
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only, for comparing names ("Québec" -> "quebec")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return SPACE.sub(" ", re.sub(r"[^a-z0-9]+", " ", ascii_text.lower())).strip()
+
+
+def normalise_phone(raw, country: str = "US") -> str | None:
+    """An E.164 number, or None for junk, fax lines and switchboards labelled as such."""
+    text = clean_text(raw)
+    if not text or NOT_CLINIC_LINE.search(text):
+        return None
+    text = re.sub(r"^(tel|phone|callto):", "", unquote(text), flags=re.I)
+    region = (country or "US").upper()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        # "(212) 555-0142 / 0143", "Call 212-555-0142 today": the first number written.
+        found = next(iter(phonenumbers.PhoneNumberMatcher(text, region)), None)
+        if found is None:
+            return None
+        number = found.number
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw) -> str | None:
+    """A lower-case address without `mailto:` or query, or None if it is not one."""
+    text = clean_text(raw)
+    if not text:
+        return None
+    text = unquote(re.sub(r"^mailto:", "", text, flags=re.I)).split("?")[0].strip().lower()
+    return text if EMAIL.match(text) else None
+
+
+@lru_cache(maxsize=4096)
+def normalise_country(raw) -> str | None:
+    """ISO 3166-1 alpha-2 from a code or a name ("USA", "U.S.", "England" -> GB)."""
+    text = clean_text(raw)
+    if not text:
+        return None
+    key = fold(text.replace(".", ""))
+    if key in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[key]
+    try:
+        return pycountry.countries.lookup(text.replace(".", "").strip()).alpha_2
+    except LookupError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _subdivision_names(country: str) -> dict[str, str]:
+    """Folded name or code -> ISO 3166-2 code, for one country."""
+    names: dict[str, str] = {}
+    if country == "GB":  # the region we keep for the UK is the nation
+        return {key: f"GB-{code}" for key, code in REGION_ALIASES["GB"].items()}
+    for sub in pycountry.subdivisions.get(country_code=country) or []:
+        names[fold(sub.name)] = sub.code
+        names[fold(sub.code.split("-", 1)[1])] = sub.code
+    for alias, code in REGION_ALIASES.get(country, {}).items():
+        names[fold(alias)] = f"{country}-{code}"
+    return names
+
+
+def normalise_region(raw, country: str | None, postal_code: str | None = None) -> str | None:
+    """ISO 3166-2 from a code, name or abbreviation; inferred from the postcode when missing."""
+    country = (country or "").upper()
+    text = clean_text(raw)
+    if text and country:
+        key = fold(text.replace(".", ""))
+        if key.startswith(fold(country) + " "):  # already "US-NY"
+            key = key[len(country) + 1:]
+        found = _subdivision_names(country).get(key)
+        if found:
+            return found
+    return region_from_postal_code(postal_code, country) if postal_code else None
+
+
+def region_from_postal_code(raw, country: str) -> str | None:
+    """The state, province or UK nation a postcode belongs to."""
+    postal_code = normalise_postal_code(raw, country)
+    if not postal_code:
+        return None
+    if country == "US":
+        return _zip_state(postal_code[:5])
+    if country == "CA":
+        code = CA_POSTAL_FIRST_LETTER.get(postal_code[0])
+        return f"CA-{code}" if code else None
+    if country == "AU":
+        return _au_state(int(postal_code))
+    if country == "GB":
+        return _uk_nation(postal_code)
+    return None
+
+
+@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP; a crawl repeats ZIPs
+def _zip_state(zip5: str) -> str | None:
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(zip5)
+    except (ValueError, TypeError):
+        return None
+    return f"US-{found[0]['state']}" if found else None
+
+
+def _au_state(number: int) -> str | None:
+    ranges = [((200, 299), "ACT"), ((2600, 2618), "ACT"), ((2900, 2920), "ACT"),
+              ((800, 999), "NT"), ((1000, 2999), "NSW"), ((3000, 3999), "VIC"),
+              ((8000, 8999), "VIC"), ((4000, 4999), "QLD"), ((9000, 9999), "QLD"),
+              ((5000, 5999), "SA"), ((6000, 6999), "WA"), ((7000, 7999), "TAS")]
+    for (low, high), state in ranges:
+        if low <= number <= high:
+            return f"AU-{state}"
+    return None
+
+
+def _uk_nation(postal_code: str) -> str:
+    match = re.match(r"([A-Z]{1,2})(\d+)", postal_code)
+    area, district = match.group(1), int(match.group(2))
+    if area == "BT":
+        return "GB-NIR"
+    for cross_area, low, high, nation in GB_CROSS_BORDER:
+        if area == cross_area and low <= district <= high:
+            return f"GB-{nation}"
+    if area in GB_SCOTLAND:
+        return "GB-SCT"
+    if area in GB_WALES:
+        return "GB-WLS"
+    return "GB-ENG"
+
+
+def normalise_postal_code(raw, country: str | None) -> str | None:
+    """A postcode in its national form, or None if it does not look like one."""
+    text = clean_text(raw)
+    if not text:
+        return None
+    text = text.upper().strip(" ,.")
+    pattern = POSTAL_PATTERNS.get((country or "").upper())
+    if pattern is None:
+        return text
+    if country == "US" and re.fullmatch(r"\d{3,4}", text):
+        text = text.zfill(5)  # a ZIP stored as a number lost its leading zeros (02110 -> 2110)
+    match = pattern.match(text) or pattern.match(text.replace(" ", ""))
+    if not match:
+        # A UK outward code alone ("EH1") still locates a clinic roughly.
+        if country == "GB" and re.match(r"^[A-Z]{1,2}\d[A-Z\d]?$", text):
+            return text
+        return None
+    parts = [part for part in match.groups() if part]
+    return ("-" if country == "US" else " ").join(parts) if country != "AU" else parts[0]
+
+
+def normalise_url(raw, base: str | None = None) -> str | None:
+    """An absolute http(s) URL, or None for script, data, mail and other schemes."""
+    text = clean_text(raw)
+    if not text:
+        return None
+    text = re.sub(r"[\x00-\x20]", "", text)
+    url = urljoin(base, text) if base else text
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def url_scheme(raw) -> str | None:
+    """The scheme a link names ("javascript"), to count why a link was dropped."""
+    text = re.sub(r"[\x00-\x20]", "", clean_text(raw) or "")
+    match = re.match(r"^([a-z][a-z0-9+.\-]*):", text, re.I)
+    return match.group(1).lower() if match else None
+
+
+def home_url(url: str) -> str:
+    """scheme://host/ of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def looks_like_own_site(name: str | None, page_url: str, site_name: str | None = None) -> bool:
+    """Whether a page seems to be on the clinic's own site: its host or site name echo the name."""
+    if not name:
+        return False
+    wanted = fold(name).replace(" ", "")
+    labels = (urlsplit(page_url).hostname or "").split(".")[:-1]
+    while labels and labels[-1] in SECOND_LEVEL_DOMAINS:
+        labels.pop()
+    label = labels[-1].replace("-", "") if labels else ""
+    if len(label) >= 4 and fuzz.partial_ratio(label, wanted) >= 85:
+        return True
+    return bool(site_name) and fuzz.token_set_ratio(fold(site_name), fold(name)) >= 90
+
+
+def without_tracking(url: str | None) -> str | None:
+    """A URL without campaign parameters (utm_*, gclid, fbclid) that directories add."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not TRACKING_PARAMETER.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _redirect_target(url: str) -> str | None:
+    """The outside http(s) URL a redirect link carries in its query, if any."""
+    host = urlsplit(url).hostname
+    for _, value in parse_qsl(urlsplit(url).query):
+        target = normalise_url(value)
+        if target and urlsplit(target).hostname != host:
+            return without_tracking(target)
+    return None
+
+
+def website_for(link, page_url: str, *, own_site: bool) -> str | None:
+    """The clinic's own site: the link given for it, else the home URL of a page on its own site.
+
+    A link back into the same host is the page's own navigation (a directory profile, a
+    location page): it counts only when that host is the clinic's own site.
+    """
+    url = without_tracking(normalise_url(link, page_url))
+    same_host = url and urlsplit(url).hostname == urlsplit(page_url).hostname
+    if same_host:
+        url = _redirect_target(url) or url  # a directory's "/out?url=https://clinic..." link
+        same_host = urlsplit(url).hostname == urlsplit(page_url).hostname
+    if url and not same_host:
+        return url
+    if own_site and normalise_url(page_url):
+        return home_url(page_url)
+    return None

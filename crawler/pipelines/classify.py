@@ -1,0 +1,32 @@
+"""Treatments and conditions from the text a page states, then the text is dropped."""
+
+from crawler.classify import classify
+from crawler.pipelines import CountingPipeline
+
+
+class ClassifyPipeline(CountingPipeline):
+    """Tag items against the taxonomy the spider carries (the configured one by default)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._taxonomy = None
+
+    @property
+    def taxonomy(self):
+        taxonomy = getattr(self.crawler.spider, "taxonomy", None)
+        if taxonomy is None:
+            if self._taxonomy is None:
+                from reliefmap.config import load_config
+
+                self._taxonomy = load_config().taxonomy
+            taxonomy = self._taxonomy
+        return taxonomy
+
+    def process_item(self, item):
+        text = item.pop("text", None) or ""
+        treatments, conditions = classify(text, self.taxonomy)
+        item["treatments"] = sorted(set(item.get("treatments") or []) | set(treatments))
+        item["conditions"] = sorted(set(item.get("conditions") or []) | set(conditions))
+        if not item["treatments"] and not item["conditions"]:
+            self.count("classify/untagged")
+        return item

@@ -1,0 +1,209 @@
+"""The generic spider: everything it does comes from a source's entry in config.toml."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extract import extract_clinics, extract_resources
+from crawler.extract.resources import is_feed
+from crawler.normalise import fold
+from reliefmap.config import load_config
+
+# Sent when a page came back unchanged from the HTTP cache (a 304), or was not requested because
+# its sitemap lastmod predates its last fetch: the store only moves last_seen.
+page_unchanged = object()
+
+
+def sitemap_lastmod(value: str | None) -> datetime | None:
+    """A sitemap lastmod as naive UTC (a bare date counts as its last moment); None if unusable."""
+    try:
+        moment = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if "T" not in value:
+        moment += timedelta(days=1)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+class UnknownSource(ValueError):
+    """A source name that is not in the config."""
+
+
+class SourceSpider(scrapy.Spider):
+    """Fetch a source's start pages, sitemaps and feeds; follow its link patterns; extract."""
+
+    name = "source"
+
+    def __init__(self, source: str | None = None, run_id: str | None = None,
+                 trigger: str = "manual", max_pages: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.config = load_config()
+        if source not in self.config.sources:
+            known = ", ".join(sorted(self.config.sources)) or "none configured"
+            raise UnknownSource(f"unknown source '{source}' (known: {known})")
+        self.source = self.config.sources[source]
+        self.taxonomy = self.config.taxonomy
+        self.run_id = int(run_id) if run_id else None
+        self.trigger = trigger
+        self.max_pages = int(max_pages) if max_pages else self.source.max_pages
+        self.follow_patterns = [re.compile(p) for p in self.source.follow]
+        self.extract_patterns = [re.compile(p) for p in self.source.extract]
+        self.hosts = {urlsplit(url).hostname for url in
+                      self.source.start_urls + self.source.sitemap_urls + self.source.feed_urls}
+        self.requested = 0  # page requests handed to Scrapy, capped at max_pages
+        self.pages = 0
+        self.failures: list[str] = []
+        # Pages with stored records -> their oldest fetch: skip them when unchanged.
+        self.known_urls: dict[str, datetime] = {}
+        self.requested_urls: set[str] = set()
+        self.unmodified: set[str] = set()  # skipped by sitemap lastmod; not requested by links
+        self.links = LinkExtractor()
+
+    async def start(self):
+        for url in self.source.sitemap_urls:
+            yield self.page_request(url, self.parse_sitemap)
+        for url in self.source.feed_urls:
+            yield self.page_request(url, self.parse_feed)
+        for url in self.source.start_urls:
+            yield self.page_request(url, self.parse)
+
+    def page_request(self, url: str, callback, **kwargs) -> scrapy.Request | None:
+        """A request for a page of this source, or None once the page cap is reached."""
+        if self.requested >= self.max_pages:
+            self.crawler.stats.inc_value("reliefmap/capped")
+            return None
+        self.requested += 1
+        self.requested_urls.add(url)
+        return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
+
+    def wanted(self, url: str) -> bool:
+        """Same site, and matching a follow or extract pattern (any link when none are given)."""
+        if urlsplit(url).hostname not in self.hosts:
+            return False
+        patterns = self.follow_patterns + self.extract_patterns
+        return not patterns or any(p.search(url) for p in patterns)
+
+    def extracts(self, url: str) -> bool:
+        return not self.extract_patterns or any(p.search(url) for p in self.extract_patterns)
+
+    def parse(self, response):
+        """Extract from the page when it matches `extract`, then follow its wanted links."""
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("reliefmap/pages/not_text")
+            return
+        self.pages += 1
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        if is_feed(response.body, content_type):
+            yield from self.feed_results(response, content_type)
+            return
+        if self.extracts(response.url):
+            yield from self.page_items(response, content_type)
+        for link in self.links.extract_links(response):
+            if self.wanted(link.url) and link.url not in self.unmodified:
+                request = self.page_request(link.url, self.parse)
+                if request is None:
+                    return
+                yield request
+
+    def page_items(self, response, content_type: str):
+        if "cached" in response.flags and response.url in self.known_urls:
+            self.crawler.signals.send_catch_log(page_unchanged, url=response.url)
+            return
+        if self.source.kind == "clinics":
+            items = extract_clinics(response.body, response.url, selectors=self.source.selectors,
+                                    country=self.source.country, encoding=response.encoding)
+        else:
+            items = extract_resources(response.body, response.url, content_type=content_type)
+        yield from self.keyed(items, response.url)
+
+    def keyed(self, items: list, url: str, suffix: str = ""):
+        """Give each item its record key: the page URL, plus the name when a page lists several."""
+        for item in items:
+            extras = dict(item.get("extras") or {})
+            if suffix:  # a feed entry: keyed by the entry's link, apart from its page's record
+                key = f"{item.get('url') or url}{suffix}"
+            elif len(items) > 1:
+                name = fold(item.get("name") or item.get("title") or "")
+                key = f"{url}#{name.replace(' ', '-')}"
+            else:
+                key = url
+            extras["record_key"] = key
+            item["extras"] = extras
+            yield item
+
+    def parse_feed(self, response):
+        self.pages += 1
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        yield from self.feed_results(response, content_type)
+
+    def feed_results(self, response, content_type: str):
+        """A feed's entries as resource records, and the same-site article pages they link to."""
+        items = extract_resources(response.body, response.url, content_type=content_type)
+        if self.source.kind == "resources":
+            yield from self.keyed(items, response.url, suffix="#feed")
+        for item in items:
+            link = item.get("url")
+            if (link and urlsplit(link).hostname in self.hosts and self.extracts(link)
+                    and link not in self.unmodified):
+                request = self.page_request(link, self.parse)
+                if request is None:
+                    return
+                yield request
+
+    def parse_sitemap(self, response):
+        """Follow a sitemap index; request the pages of a urlset that match the patterns."""
+        self.pages += 1
+        body = response.body
+        if gzip_magic_number(response):
+            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        sitemap = Sitemap(body)
+        for entry in sitemap:
+            url = entry.get("loc", "")
+            if sitemap.type == "sitemapindex":
+                request = self.page_request(url, self.parse_sitemap)
+            elif url in self.requested_urls or url in self.unmodified:
+                continue
+            elif self.unchanged_since_fetch(url, entry.get("lastmod")):
+                self.unmodified.add(url)
+                self.crawler.stats.inc_value("reliefmap/skipped_unmodified")
+                self.crawler.signals.send_catch_log(page_unchanged, url=url)
+                continue
+            elif self.wanted(url):
+                request = self.page_request(url, self.parse)
+            else:
+                continue
+            if request is None:
+                return
+            yield request
+
+    def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
+        """A page with stored records, last modified (says the sitemap) before it was fetched."""
+        fetched = self.known_urls.get(url)
+        if fetched is None or not self.wanted(url):
+            return False
+        modified = sitemap_lastmod(lastmod)
+        return modified is not None and modified <= fetched
+
+    def failed(self, failure):
+        """Keep the first failures for the run record, in one line each."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        reason = failure.getErrorMessage().strip().splitlines()[0] if failure.getErrorMessage() \
+            else failure.type.__name__
+        if hasattr(failure.value, "response") and failure.value.response is not None:
+            reason = f"HTTP {failure.value.response.status}"
+        self.crawler.stats.inc_value(f"reliefmap/request_errors/{failure.type.__name__}")
+        self.crawler.stats.inc_value("reliefmap/request_errors")
+        if len(self.failures) < 20:
+            self.failures.append(f"{url}: {reason}")
+        self.logger.warning("Cannot fetch %s: %s", url, reason)
