@@ -1,0 +1,1 @@
+"""Scheduled crawl jobs: the scheduler process and its housekeeping."""

@@ -1,0 +1,131 @@
+"""One crawl from the scheduler's side: record the run, hand it to an executor, settle its end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobs import health, notify
+from jobs.local import Outcome, describe_exit
+from models import CrawlRun, Source, utcnow
+from models.runs import (
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    lease_holder,
+    release_lease,
+)
+
+log = logging.getLogger(__name__)
+
+
+def open_run(session: Session, source_name: str, trigger: str, worker: str) -> CrawlRun:
+    """A new run of the source; recorded as skipped when another crawl holds its lease."""
+    source = session.scalar(select(Source).where(Source.name == source_name))
+    if source is None:
+        raise LookupError(f"source '{source_name}' is not in the database; "
+                          "run 'reliefmap init' after adding it to the config")
+    holder = lease_holder(session, source_name)
+    run = CrawlRun(source=source, trigger=trigger, worker=worker)
+    if holder:
+        run.status = SKIPPED
+        run.finished_at = utcnow()
+        run.finish_reason = f"skipped: the source is being crawled by {holder}"
+    session.add(run)
+    session.flush()
+    return run
+
+
+def settle_run(database, run_id: int, outcome: Outcome) -> CrawlRun:
+    """Close a run the crawl process could not close itself (killed, timed out, crashed)."""
+    with database.write_session.begin() as session:
+        run = session.get(CrawlRun, run_id)
+        if run.status == RUNNING:
+            killed = (outcome.returncode or 0) < 0
+            run.status = INTERRUPTED if outcome.interrupted or killed else FAILED
+            run.finish_reason = outcome.reason or describe_exit(outcome.returncode)
+            run.finished_at = utcnow()
+            # The process is gone, so its lease is free now rather than at expiry.
+            for holder in {run.worker, outcome.worker} - {None}:
+                release_lease(session, run.source.name, holder)
+        elif outcome.interrupted and run.status in (SUCCEEDED, INTERRUPTED):
+            # The crawl closed on our SIGTERM: say why it was stopped.
+            run.status = INTERRUPTED
+            run.finish_reason = outcome.reason
+        if not run.log_tail and outcome.output_tail:
+            run.log_tail = outcome.output_tail
+        session.flush()
+        session.expunge(run)
+        return run
+
+
+def crawl(runtime, source_name: str, trigger: str) -> int | None:
+    """Record a run of the source and carry it out; returns the run id."""
+    try:
+        with runtime.database.write_session.begin() as session:
+            run = open_run(session, source_name, trigger, runtime.worker)
+    except LookupError as exc:
+        log.error("%s", exc)
+        return None
+    execute(runtime, run.id)
+    return run.id
+
+
+def execute(runtime, run_id: int) -> None:
+    """Carry out a recorded run (unless it was skipped), then judge the source's health."""
+    with runtime.database.read_session() as session:
+        run = session.get(CrawlRun, run_id)
+        source_name, trigger, status = run.source.name, run.trigger, run.status
+    if status == SKIPPED:
+        log.info("run %d of %s skipped: another crawl holds the source", run_id, source_name)
+        return
+    log.info("run %d of %s started (%s)", run_id, source_name, trigger)
+    try:
+        outcome = runtime.executor.run(source_name, run_id, trigger,
+                                       runtime.config.scheduler.crawl_timeout_seconds)
+    except OSError as exc:  # the crawl could not even start: record why, keep scheduling
+        log.exception("run %d of %s could not start", run_id, source_name)
+        outcome = Outcome(None, f"the crawl could not start: {exc}")
+    run = settle_run(runtime.database, run_id, outcome)
+    log.info("run %d of %s ended: %s (%s)", run_id, source_name, run.status, run.finish_reason)
+    judge(runtime, run_id)
+
+
+def judge(runtime, run_id: int) -> None:
+    """Set the source's health from the run, and tell people when it went wrong."""
+    with runtime.database.write_session.begin() as session:
+        verdict = health.assess(session, run_id, runtime.config.scheduler.stale_after_runs)
+    if verdict and verdict.alert:
+        notify.send(runtime.config.scheduler, verdict.summary())
+
+
+def this_host_pid_is_dead(worker: str | None) -> bool:
+    """True when the worker is a process on this host that no longer exists."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, but someone else's
+        pass
+    return False
+
+
+def interrupt_dead_runs(session: Session) -> int:
+    """Mark as interrupted the runs left `running` by a process on this host that died."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)).all()
+    dead = [run for run in runs if this_host_pid_is_dead(run.worker)]
+    for run in dead:
+        run.status = INTERRUPTED
+        run.finished_at = utcnow()
+        run.finish_reason = f"the crawl process {run.worker} died before the run ended"
+        release_lease(session, run.source.name, run.worker)
+    return len(dead)

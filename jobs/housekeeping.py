@@ -1,0 +1,114 @@
+"""Housekeeping: a polite link check of published clinic websites, and pruning of the HTTP cache
+and of old run logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+
+from models import PUBLISHED, Clinic, CrawlRun, ReviewItem, utcnow
+from models.staging import FLAG, OPEN
+
+log = logging.getLogger(__name__)
+DEAD_STATUSES = {404, 410}
+LINK_CHECK_NOTE = "website unreachable"
+
+
+def check_site(url: str, user_agent: str, timeout: float) -> str | None:
+    """None when the site answers; else why it looks dead. HEAD first, GET when HEAD fails
+    (many servers refuse or mishandle HEAD)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    status = 0
+    for method in ("HEAD", "GET"):
+        request = urllib.request.Request(url, method=method, headers={"User-Agent": user_agent})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):
+                return None
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            status = exc.code
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return str(getattr(exc, "reason", exc))
+    # Refusals such as 401, 403 or 429 come from a site that is there.
+    return f"HTTP {status}" if status in DEAD_STATUSES or status >= 500 else None
+
+
+def check_links(config, database) -> int:
+    """Check the websites of published clinics checked longest ago; flag the dead ones."""
+    settings = config.scheduler
+    with database.read_session() as session:
+        flagged_ids = set(session.scalars(select(ReviewItem.clinic_id).where(
+            ReviewItem.kind == FLAG, ReviewItem.state == OPEN,
+            ReviewItem.note.like(f"{LINK_CHECK_NOTE}%"))))
+        sites = session.execute(
+            select(Clinic.id, Clinic.website).where(
+                Clinic.state == PUBLISHED, Clinic.website.is_not(None))
+            .order_by(Clinic.last_verified.is_not(None), Clinic.last_verified, Clinic.id)
+        ).all()
+    sites = [(clinic_id, url) for clinic_id, url in sites if clinic_id not in flagged_ids]
+    last_visit: dict[str, float] = {}
+    flagged = 0
+    for clinic_id, url in sites[:settings.link_check_max_sites]:
+        host = urlsplit(url).netloc
+        wait = last_visit.get(host, 0) + settings.link_check_delay_seconds - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        problem = check_site(url, config.crawler.user_agent, settings.link_check_timeout_seconds)
+        last_visit[host] = time.monotonic()
+        with database.write_session.begin() as session:
+            if problem is None:
+                session.execute(update(Clinic).where(Clinic.id == clinic_id)
+                                .values(last_verified=utcnow()))
+            else:
+                session.add(ReviewItem(kind=FLAG, origin="system", entry_type="clinic",
+                                       clinic_id=clinic_id,
+                                       note=f"{LINK_CHECK_NOTE}: {url} ({problem})"))
+                flagged += 1
+    log.info("link check: %d site(s) checked, %d flagged",
+             min(len(sites), settings.link_check_max_sites), flagged)
+    return flagged
+
+
+def prune_http_cache(folder: Path, max_age_days: int) -> int:
+    """Delete cache files older than the limit, and the folders they leave empty."""
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - max_age_days * 86400
+    removed = 0
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = Path(root, name)
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        for name in dirs:
+            path = Path(root, name)
+            if not any(path.iterdir()):
+                path.rmdir()
+    return removed
+
+
+def prune_run_logs(database, max_age_days: int) -> int:
+    """Drop the log tail of runs older than the limit; the run row itself is history and stays."""
+    cutoff = utcnow() - timedelta(days=max_age_days)
+    with database.write_session.begin() as session:
+        return session.execute(update(CrawlRun).where(
+            CrawlRun.started_at < cutoff, CrawlRun.log_tail.is_not(None))
+            .values(log_tail=None)).rowcount
+
+
+def prune(config, database) -> None:
+    settings = config.scheduler
+    files = prune_http_cache(config.resolve_path(config.crawler.http_cache_dir),
+                             settings.http_cache_max_age_days)
+    logs = prune_run_logs(database, settings.run_log_max_age_days)
+    log.info("pruned %d cached file(s) and the logs of %d old run(s)", files, logs)
