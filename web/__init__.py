@@ -1,0 +1,62 @@
+"""The Flask application factory."""
+
+import logging
+import secrets
+
+from flask import Flask, g
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from models import Database
+from reliefmap.config import Config, load_config
+from web import security
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None, config: Config | None = None) -> Flask:
+    """Build the app from config.toml (or `config`); `test_config` overrides Flask settings."""
+    config = config or load_config()
+    app = Flask(__name__)
+    secret = config.secret_key
+    if not secret:
+        log.warning("RELIEFMAP_SECRET_KEY is not set: using a random key, so sessions end "
+                    "when the process restarts")
+        secret = secrets.token_hex(32)
+    app.config.from_mapping(
+        SECRET_KEY=secret,
+        RELIEFMAP=config,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.web.secure_cookies,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["database"] = Database(app.config.get("DATABASE_URL", config.database_url))
+    csrf.init_app(app)
+    if config.web.proxy_hops:
+        hops = config.web.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    security.init_app(app)
+
+    @app.teardown_appcontext
+    def close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    from web import api, health, open_data, public, resources
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(open_data.bp)
+    app.register_blueprint(health.bp)
+
+    from web import admin, auth, editor
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(editor.bp)
+    app.register_blueprint(admin.bp)
+    return app

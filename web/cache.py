@@ -1,0 +1,160 @@
+"""Results and whole responses kept in each web process until the directory changes.
+
+Public pages and the API ask the same questions again and again (a region, a condition near a
+city) while the data changes a few times a day. Entries are kept under the directory version
+that migrations 0002 and 0003 change on every write (the `search_version` row), read on each
+request, so a change shows on the very next request of every worker. Only the read-only session
+of a GET request uses the cache; any other caller (tests, commands, editors) always gets fresh
+results.
+Whole pages are kept only for anonymous visitors (no login, no waiting message), and a form
+token in a kept page is each visitor's own, so nothing of one visitor reaches another.
+"""
+
+import threading
+import weakref
+from collections import OrderedDict
+from functools import wraps
+
+from flask import Response, current_app, g, has_request_context, request, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+MAX_ENTRIES = 1024
+CSRF_FIELD = "csrf_token"
+TOKEN_PLACEHOLDER = b"\x00form-token\x00"
+# Session keys of a visitor nobody knows: Flask-WTF's form token and Flask-Login's freshness.
+ANONYMOUS_SESSION_KEYS = {"csrf_token", "_fresh", "_permanent"}
+DIRECTORY_VERSION = "SELECT version FROM search_version WHERE id = 1"
+
+
+class QueryCache:
+    """A bounded map of results, emptied whenever the directory version moves on."""
+
+    def __init__(self, engine, max_entries: int = MAX_ENTRIES):
+        self.engine = engine
+        self.max_entries = max_entries
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.computing: dict = {}
+        self.connection = None
+        self.seen_version = None
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def _version(self):
+        """The directory version, read on a connection of our own outside any transaction
+        (cheaper than a transaction of the request's session, and never a stale snapshot)."""
+        if self.connection is None:
+            pooled = self.engine.raw_connection()
+            self.connection = pooled.driver_connection
+            pooled.detach()  # ours for good: no longer the pool's to hand out or reset
+            if self.engine.dialect.name == "postgresql":
+                self.connection.autocommit = True
+            weakref.finalize(self, self.connection.close)
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(DIRECTORY_VERSION)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row[0] if row else None
+
+    def remember(self, key, compute):
+        """The value for `key`, computed (and kept) when missing or out of date. One thread
+        computes a missing key while the others asking for it wait for its result."""
+        with self.lock:
+            version = self._version()
+            if version is None:  # the row was emptied by hand: no way to tell what changed
+                return compute()
+            if version != self.seen_version:
+                self.entries.clear()
+                self.seen_version = version
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+            computing = self.computing.setdefault(key, threading.Lock())
+        with computing:
+            with self.lock:
+                if key in self.entries and self.seen_version == version:
+                    return self.entries[key]
+            try:
+                value = compute()
+            except BaseException:
+                with self.lock:
+                    self.computing.pop(key, None)
+                raise
+            with self.lock:  # kept before the key stops being "computing": no gap to recompute in
+                if self.seen_version == version:
+                    self.entries[key] = value
+                    if len(self.entries) > self.max_entries:
+                        self.entries.popitem(last=False)
+                self.computing.pop(key, None)
+        return value
+
+    def close(self) -> None:
+        with self.lock:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+            self.entries.clear()
+
+
+def request_cache(session: Session | None = None) -> QueryCache | None:
+    """The app's cache during a GET request, when `session` (if given) is its read session."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    if session is not None and g.get("db_session") is not session:
+        return None
+    extensions = current_app.extensions
+    if "query_cache" not in extensions:
+        extensions.setdefault("query_cache", QueryCache(extensions["database"].engine))
+    return extensions["query_cache"]
+
+
+def cached(function):
+    """Keep a query function's results (session first, hashable arguments) per process."""
+
+    @wraps(function)
+    def wrapper(session: Session, *args, **kwargs):
+        cache = request_cache(session)
+        if cache is None:
+            return function(session, *args, **kwargs)
+        key = (function.__qualname__, args, tuple(sorted(kwargs.items())))
+        return cache.remember(key, lambda: function(session, *args, **kwargs))
+
+    return wrapper
+
+
+def cached_page(view):
+    """Keep a public page's response for anonymous visitors until the data changes. A form
+    token in the page is kept as a placeholder and filled with the visitor's own token."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        cache = request_cache()
+        if cache is None or not _anonymous():
+            return view(*args, **kwargs)
+
+        def render():
+            response = current_app.make_response(view(*args, **kwargs))
+            body = response.get_data()
+            token = g.get(CSRF_FIELD)
+            if token:
+                body = body.replace(token.encode(), TOKEN_PLACEHOLDER)
+            return (body, response.status_code,
+                    {name: value for name, value in response.headers.items()
+                     if name in ("Content-Type", "Location")})
+
+        body, status, headers = cache.remember(("page", request.full_path), render)
+        if TOKEN_PLACEHOLDER in body:
+            body = body.replace(TOKEN_PLACEHOLDER, generate_csrf().encode())
+        return Response(body, status=status, headers=headers)
+
+    return wrapper
+
+
+def _anonymous() -> bool:
+    """No one is logged in and no message waits: the session holds at most a form token."""
+    if not request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+        return True
+    return set(session) <= ANONYMOUS_SESSION_KEYS

@@ -1,0 +1,164 @@
+"""`reliefmap demo`: a populated directory on a fresh machine in about a minute.
+
+It serves the sample sites on 127.0.0.1, writes a demo config whose sources point at them
+(trusted, so what they list is published at once), crawls them with `reliefmap crawl` like an
+operator would, creates a demo editor with a fresh random password, then serves the web app
+(and the scheduler, when this installation has one) until Ctrl-C. Nothing leaves the machine.
+"""
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from reliefmap.config import load_config
+
+DEMO_EDITOR = "demo-editor"
+SITES_PORT = 8461
+# The sample sites and how to crawl them: listings are followed, entry pages extracted.
+DEMO_SOURCES = {
+    "demo-clinics": {"site": "clinic-directory", "kind": "clinics",
+                     "start_urls": ["{base}/index.html"], "sitemap_urls": ["{base}/sitemap.xml"],
+                     "follow": [r"/page/\d+\.html$"], "extract": ["/clinics/"]},
+    "demo-resources": {"site": "resource-hub", "kind": "resources",
+                       "start_urls": ["{base}/index.html"], "follow": [],
+                       "extract": ["/(?:articles|groups|orgs|videos|stories)/"]},
+}
+# Local servers only: crawl at full speed, no on-disk HTTP cache between demo runs.
+DEMO_CRAWLER = {"download_delay": "0", "autothrottle": "false",
+                "concurrent_requests_per_domain": "8", "download_timeout": "5"}
+
+
+def demo_config_text(base_config: Path, folder: Path, servers: dict[str, str]) -> str:
+    """The project's config with a demo database and only the demo sources."""
+    text = base_config.read_text()
+    text = re.sub(r"(?ms)^\[\[sources\]\]\n.*?(?=^\[|\Z)", "", text)  # the real-world sources
+    text = re.sub(r'(?m)^url = "sqlite:///[^"]*"$', 'url = "sqlite:///demo.sqlite"', text)
+    text = re.sub(r'(?m)^http_cache_dir = .*$', f'http_cache_dir = "{folder / "httpcache"}"',
+                  text)
+    for key, value in DEMO_CRAWLER.items():
+        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+    tables = []
+    for name, source in DEMO_SOURCES.items():
+        base = servers[source["site"]]
+        lines = [f'[[sources]]\nname = "{name}"\nkind = "{source["kind"]}"',
+                 f'description = "Sample {source["site"]} on this machine"',
+                 'schedule = "*/30 * * * *"\ntrust = "auto"\nmax_pages = 100\ncountry = "US"']
+        for key in ("start_urls", "sitemap_urls", "follow", "extract"):
+            if key in source:
+                values = ", ".join(f"'{value.format(base=base)}'" for value in source[key])
+                lines.append(f"{key} = [{values}]")
+        tables.append("\n".join(lines))
+    return text.rstrip() + "\n\n" + "\n\n".join(tables) + "\n"
+
+
+def sample_server(root: Path, port: int):
+    """A sample site on a fixed port, so that source URLs stay the same from one demo to the
+    next (a record's identity is its URL); any free port when that one is taken."""
+    from reliefmap.sample_server import SampleServer
+
+    try:
+        return SampleServer(root, port=port).start()
+    except OSError:
+        return SampleServer(root).start()
+
+
+def reliefmap_command() -> str:
+    return str(Path(sys.executable).parent / "reliefmap")
+
+
+def child_environment(config_path: Path) -> dict[str, str]:
+    """The environment of the demo's children: the demo config, never another database."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("RELIEFMAP_DATABASE_URL", "RELIEFMAP_CONFIG")}
+    env["RELIEFMAP_CONFIG"] = str(config_path)
+    return env
+
+
+def reset_demo_editor(database) -> str:
+    """Create the demo editor, or give it a new password; returns the password."""
+    from sqlalchemy import select
+
+    from models import User
+    from reliefmap.setup import create_user
+
+    password = secrets.token_urlsafe(12)
+    with database.write_session.begin() as session:
+        user = session.scalar(select(User).where(User.username == DEMO_EDITOR))
+        if user is None:
+            create_user(session, DEMO_EDITOR, password, "editor")
+        else:
+            user.set_password(password)
+            user.active = True
+    return password
+
+
+@click.command("demo")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("instance/demo"), show_default=True,
+              help="Where the demo keeps its config, database and logs.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", type=int, default=5000, show_default=True, help="Port to serve on.")
+@click.option("--no-scheduler", is_flag=True, help="Do not start the crawl scheduler.")
+@click.pass_obj
+def demo_command(config, folder, host, port, no_scheduler):
+    """Crawl the bundled sample sites into a demo database and serve the directory."""
+    from models import Database, migrate
+    from reliefmap.cli import LAZY_COMMANDS
+    from reliefmap.sample_server import SAMPLE_SITES
+    from reliefmap.setup import sync_config
+    from web import create_app
+
+    # SIGTERM (from a service manager or `timeout`) stops the demo like Ctrl-C: children too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    sites = sorted({source["site"] for source in DEMO_SOURCES.values()})
+    servers = {name: sample_server(SAMPLE_SITES / name, SITES_PORT + number)
+               for number, name in enumerate(sites)}
+    children: list[subprocess.Popen] = []
+    database = None
+    try:
+        config_path = folder / "config.toml"
+        config_path.write_text(demo_config_text(
+            config.path, folder, {name: server.url for name, server in servers.items()}))
+        env = child_environment(config_path)
+        demo = load_config(config_path, env=env)
+        migrate.upgrade(demo.database_url)
+        database = Database(demo.database_url)
+        with database.write_session.begin() as session:
+            sync_config(session, demo)
+        for name in DEMO_SOURCES:
+            click.echo(f"Crawling the sample site {name}...")
+            subprocess.run([reliefmap_command(), "crawl", name], env=env, check=False,
+                           timeout=300)
+        password = reset_demo_editor(database)
+        if "scheduler" in LAZY_COMMANDS and not no_scheduler:
+            log = (folder / "scheduler.log").open("ab")
+            children.append(subprocess.Popen([reliefmap_command(), "scheduler"], env=env,
+                                             stdout=log, stderr=subprocess.STDOUT))
+            log.close()
+        app = create_app(config=demo)
+        url = f"http://{host}:{port}/"
+        click.echo(f"\nRelief Map demo at {url}\n"
+                   f"Editor login: {url}login  user {DEMO_EDITOR}  password {password}\n"
+                   "(a new password is made each time the demo starts; Ctrl-C stops it)\n")
+        sys.stdout.flush()
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        for child in children:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for server in servers.values():
+            server.stop()
+        if database is not None:
+            database.dispose()

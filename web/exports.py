@@ -1,0 +1,167 @@
+"""Open-data exports of the published directory: CSV, GeoJSON and an Open Referral HSDS package.
+
+Pure functions over a session, shared by `reliefmap export` and the site's download links. Each
+yields text in pieces so that a large directory streams instead of filling memory.
+"""
+
+import csv
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import PUBLISHED, Clinic
+from models.entries import ORGANIZATION_FIELDS, clinic_fields
+from reliefmap.errors import UserError
+
+BATCH = 500
+CSV_COLUMNS = ("id", "slug", *ORGANIZATION_FIELDS, "street", "locality", "region",
+               "postal_code", "country", "latitude", "longitude", "treatments", "conditions",
+               "last_verified")
+# Spreadsheets run cells that start with these as formulas; crawled text must stay text.
+FORMULA_STARTS = ("=", "@", "\t", "\r")
+FORMATS = {"csv": "clinics.csv", "geojson": "clinics.geojson", "hsds": "hsds"}
+
+
+def published_clinics(session: Session) -> Iterator[Clinic]:
+    """Every published clinic with its locations and terms, loaded in batches."""
+    statement = (select(Clinic).where(Clinic.state == PUBLISHED).order_by(Clinic.id)
+                 .options(selectinload(Clinic.locations), selectinload(Clinic.terms))
+                 .execution_options(yield_per=BATCH))
+    yield from session.scalars(statement)
+
+
+def location_rows(session: Session) -> Iterator[dict]:
+    """One flat row per published clinic location (a clinic without an address gets one)."""
+    for clinic in published_clinics(session):
+        for location in clinic.locations or [None]:
+            fields = clinic_fields(clinic, location)
+            yield {"id": clinic.id, "slug": clinic.slug, **fields,
+                   "last_verified": clinic.last_verified.isoformat()
+                   if clinic.last_verified else None}
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell value as text that no spreadsheet will run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(value)
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
+        return "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Iterable]) -> Iterator[str]:
+    """CSV lines (RFC 4180, CRLF) for rows of cell values, one string per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def clinics_csv(session: Session) -> Iterator[str]:
+    """The directory as CSV: one row per clinic location, treatments and conditions joined by ;."""
+    yield from csv_text([CSV_COLUMNS])
+    yield from csv_text([spreadsheet_safe(row[name]) for name in CSV_COLUMNS]
+                        for row in location_rows(session))
+
+
+def feature(row: dict) -> dict:
+    """A GeoJSON Feature for a location row: a Point (lon, lat), or no geometry when unknown."""
+    located = row["latitude"] is not None and row["longitude"] is not None
+    properties = {name: row[name] for name in CSV_COLUMNS
+                  if name not in ("latitude", "longitude")}
+    return {"type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]}
+            if located else None,
+            "properties": properties}
+
+
+def clinics_geojson(session: Session) -> Iterator[str]:
+    """The directory as a GeoJSON FeatureCollection (RFC 7946), one Feature per location."""
+    yield '{"type": "FeatureCollection", "features": [\n'
+    separator = ""
+    for row in location_rows(session):
+        yield separator + json.dumps(feature(row), ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]}\n"
+
+
+def write_atomically(path: Path, chunks: Iterable[str]) -> None:
+    """Write text to `path` through a temporary file, so a failed export leaves the old one."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def hsds_zip(session: Session, fileobj) -> None:
+    """Write the HSDS data package as a zip archive to a binary file object."""
+    from web import hsds
+
+    with tempfile.TemporaryDirectory() as folder:
+        hsds.write_package(session, Path(folder))
+        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.write(path, path.name)
+
+
+def export(session: Session, format: str, out: Path) -> Path:
+    """Write one export into the folder `out`; returns the path written."""
+    from web import hsds
+
+    target = out / FORMATS[format]
+    if format == "csv":
+        write_atomically(target, clinics_csv(session))
+    elif format == "geojson":
+        write_atomically(target, clinics_geojson(session))
+    else:
+        hsds.write_package(session, target)
+    return target
+
+
+@click.command("export")
+@click.option("--format", "format_", required=True, metavar="csv|geojson|hsds",
+              help="csv: one row per location; geojson: a FeatureCollection; hsds: an Open "
+                   "Referral HSDS data package (a folder of CSV files and datapackage.json).")
+@click.option("--out", required=True, metavar="DIR", help="Folder to write into (created if "
+              "missing).")
+@click.pass_obj
+def export_command(config, format_, out):
+    """Export the published directory as open data."""
+    from reliefmap.cli import open_database
+
+    if format_ not in FORMATS:
+        raise UserError(f"unknown format '{format_}'; choose one of: {', '.join(FORMATS)}")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder to write into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(13, "Permission denied", str(folder))
+    except OSError as exc:
+        raise UserError(f"cannot write to --out {out}: {exc.strerror}") from None
+    database = open_database(config)
+    try:
+        with database.read_session() as session:
+            target = export(session, format_, folder)
+    finally:
+        database.dispose()
+    click.echo(f"Wrote {target}")

@@ -1,0 +1,102 @@
+"""The public forms: report a problem with a clinic, suggest a clinic or resource. Both carry a
+CSRF token, a honeypot field people never see, and a per-address rate limit."""
+
+import threading
+import time
+from collections import deque
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+
+PROBLEMS = [
+    SelectChoice("closed", "It has closed or moved"),
+    SelectChoice("phone", "The phone number is wrong"),
+    SelectChoice("address", "The address is wrong"),
+    SelectChoice("treatments", "The treatments or conditions are wrong"),
+    SelectChoice("website", "The website is wrong"),
+    SelectChoice("other", "Something else"),
+]
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That email address looks incomplete.")
+SUGGESTION_KINDS = [SelectChoice("clinic", "A clinic"),
+                    SelectChoice("resource", "A resource (article, group, video...)")]
+
+
+class HoneypotForm(FlaskForm):
+    # Hidden from people (CSS and aria-hidden); form-filling bots fill it in.
+    homepage = StringField("Leave this field empty", validators=[Optional()])
+
+    def filled_by_a_bot(self) -> bool:
+        return bool((self.homepage.data or "").strip())
+
+
+class ReportForm(HoneypotForm):
+    problem = SelectField("What is wrong?", choices=PROBLEMS, validators=[DataRequired()])
+    details = TextAreaField("Details", validators=[
+        DataRequired("Please say what is wrong, in a few words."), Length(max=4000)])
+    contact = EmailField("Your email (optional, only if you would like a reply)",
+                         validators=[Optional(), EMAIL,
+                                     Length(max=300)])
+
+
+class SuggestForm(HoneypotForm):
+    kind = SelectField("What are you suggesting?", choices=SUGGESTION_KINDS,
+                       validators=[DataRequired()])
+    name = StringField("Name or title", validators=[
+        DataRequired("Please give the name of the clinic or the title of the resource."),
+        Length(max=300)])
+    url = URLField("Web address (optional)", validators=[
+        Optional(), URL(message="Please give a full web address starting with https://"),
+        Length(max=1000)])
+    place = StringField("Town or city (for a clinic, optional)",
+                        validators=[Optional(), Length(max=200)])
+    details = TextAreaField("Anything else we should know (optional)",
+                            validators=[Optional(), Length(max=4000)])
+    contact = EmailField("Your email (optional, only if you would like a reply)",
+                         validators=[Optional(), EMAIL,
+                                     Length(max=300)])
+
+    def validate_url(self, field):
+        if field.data and not field.data.lower().startswith(("http://", "https://")):
+            raise ValidationError("Please give a full web address starting with https://")
+
+
+class RateLimiter:
+    """At most `limit` submissions per client address in a sliding `window` of seconds.
+
+    In-process on purpose: it needs no table and no extra service, and the forms only need to
+    slow down floods. Each web worker counts on its own, so with N gunicorn workers an address
+    gets at most N times the limit.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 600.0):
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, address: str) -> bool:
+        """Count one submission from the address; False when it is over the limit."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(address, deque())
+            while seen and now - seen[0] > self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return False
+            seen.append(now)
+            if len(self._seen) > 10_000:  # forget idle addresses so memory stays bounded
+                for key in [key for key, value in self._seen.items()
+                            if not value or now - value[-1] > self.window]:
+                    del self._seen[key]
+            return True
+
+    def retry_minutes(self) -> int:
+        return max(1, round(self.window / 60))

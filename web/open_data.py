@@ -1,0 +1,68 @@
+"""Download links for the open-data exports, streamed as they are written."""
+
+import tempfile
+
+from flask import Blueprint, Response, current_app, render_template
+
+from web.db import get_session
+from web.exports import clinics_csv, clinics_geojson, hsds_zip
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+
+@bp.get("/")
+def index():
+    """The page that lists the downloads and the API."""
+    return render_template("exports/index.html")
+
+
+@bp.get("/clinics.csv")
+def clinics_csv_download():
+    """Every published clinic location as CSV."""
+    return _download(_streamed(clinics_csv), "text/csv; charset=utf-8", "clinics.csv")
+
+
+@bp.get("/clinics.geojson")
+def clinics_geojson_download():
+    """Every published clinic location as a GeoJSON FeatureCollection."""
+    return _download(_streamed(clinics_geojson), "application/geo+json", "clinics.geojson")
+
+
+@bp.get("/hsds.zip")
+def hsds_download():
+    """The Open Referral HSDS data package, zipped."""
+    archive = tempfile.TemporaryFile()
+    try:
+        hsds_zip(get_session(), archive)
+        archive.seek(0)
+    except BaseException:
+        archive.close()
+        raise
+    return _download(_read_and_close(archive), "application/zip", "hsds.zip")
+
+
+def _streamed(export):
+    """An export's chunks from a session of its own, closed when the stream ends or is closed
+    (the request's session is gone by the time a streamed body is sent)."""
+    database = current_app.extensions["database"]
+
+    def chunks():
+        with database.read_session() as session:
+            yield from export(session)
+
+    return chunks()
+
+
+def _read_and_close(fileobj, size: int = 65536):
+    try:
+        while chunk := fileobj.read(size):
+            yield chunk
+    finally:
+        fileobj.close()
+
+
+def _download(chunks, mimetype: str, filename: str) -> Response:
+    response = Response(chunks, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

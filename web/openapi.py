@@ -1,0 +1,196 @@
+"""The OpenAPI 3.1 description of the JSON API (its schemas are JSON Schema 2020-12)."""
+
+from web.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict, required=None) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required,
+            "additionalProperties": False}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+            "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+NOT_MODIFIED = {"description": "Not modified: the ETag given in If-None-Match still holds.",
+                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}
+STRING_LIST = {"type": "array", "items": {"type": "string"}}
+PAGE_PARAMETERS = [
+    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    _query("per_page", f"Items per page, at most {MAX_PER_PAGE}.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+]
+TERM_PARAMETERS = [
+    _query("condition", "A condition slug (see /taxonomy); narrower conditions match too.",
+           {"type": "string"}),
+    _query("treatment", "A treatment slug (see /taxonomy); narrower treatments match too.",
+           {"type": "string"}),
+]
+SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+
+SCHEMAS = {
+    "Error": _object({
+        "error": {"type": "string", "description": "What went wrong, in one line."},
+        "suggestions": {"type": "array", "items": {"type": "string"},
+                        "description": "Places or terms the request may have meant."},
+    }, required=["error"]),
+    "Location": _object({
+        "street": _nullable("string"), "locality": _nullable("string"),
+        "region": _nullable("string", description="ISO 3166-2 code, e.g. US-NY"),
+        "postal_code": _nullable("string"),
+        "country": _nullable("string", description="ISO 3166-1 alpha-2 code"),
+        "lat": _nullable("number"), "lon": _nullable("number"),
+    }),
+    "Clinic": _object({
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
+        "description": _nullable("string"),
+        "phone": _nullable("string", description="E.164"),
+        "website": _nullable("string"), "email": _nullable("string"),
+        "status": {"enum": ["active", "temporarily-closed", "closed"]},
+        "locations": {"type": "array", "items": _ref("Location")},
+        "treatments": STRING_LIST, "conditions": STRING_LIST,
+        "last_verified": _nullable("string", format="date-time"),
+        "distance_km": {"type": ["number", "null"],
+                        "description": "From the `near` place to the nearest location; only "
+                                       "present when `near` was given."},
+    }, required=["id", "slug", "name", "description", "phone", "website", "email", "status",
+                 "locations", "treatments", "conditions", "last_verified"]),
+    "Resource": _object({
+        "id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
+        "url": {"type": "string"}, "kind": {"type": "string"},
+        "summary": _nullable("string"), "author": _nullable("string"),
+        "published": _nullable("string", format="date"),
+        "treatments": STRING_LIST, "conditions": STRING_LIST,
+        "last_verified": _nullable("string", format="date-time"),
+    }),
+    "Links": _object({
+        "self": {"type": "string", "format": "uri-reference"},
+        "next": _nullable("string", format="uri-reference"),
+        "prev": _nullable("string", format="uri-reference"),
+    }),
+    "Facet": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+              "description": "Value -> number of matching entries."},
+    "Place": _object({
+        "label": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+        "country": {"type": "string"}, "region": _nullable("string"),
+    }),
+    "ClinicPage": _object({
+        "items": {"type": "array", "items": _ref("Clinic")},
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "pages": {"type": "integer", "minimum": 1},
+        "links": _ref("Links"),
+        "facets": {"type": "object", "additionalProperties": _ref("Facet")},
+        "near": {"oneOf": [_ref("Place"), {"type": "null"}]},
+    }),
+    "ResourcePage": _object({
+        "items": {"type": "array", "items": _ref("Resource")},
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "pages": {"type": "integer", "minimum": 1},
+        "links": _ref("Links"),
+    }),
+    "Regions": _object({"countries": {"type": "array", "items": _object({
+        "code": {"type": "string"}, "name": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0},
+        "regions": {"type": "array", "items": _object({
+            "code": {"type": "string"}, "name": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "localities": {"type": "array", "items": _object({
+                "name": {"type": "string"}, "count": {"type": "integer", "minimum": 0}})},
+        })},
+    })}}),
+    "Taxonomy": _object({"terms": {"type": "array", "items": _object({
+        "slug": {"type": "string"}, "kind": {"enum": ["treatment", "condition"]},
+        "label": {"type": "string"}, "synonyms": STRING_LIST, "parent": _nullable("string"),
+    })}}),
+}
+
+
+def _get(summary: str, parameters: list, ok: dict, *errors: tuple[str, str]) -> dict:
+    responses = {"200": ok, "304": NOT_MODIFIED}
+    responses.update({code: _error(description) for code, description in errors})
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
+BAD_REQUEST = ("400", "A parameter is missing a valid value; `error` says which.")
+NOT_FOUND = ("404", "No published entry with that slug.")
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+    "info": {
+        "title": "Relief Map API",
+        "version": "1.0.0",
+        "description": "Read-only access to the published directory of chronic-pain clinics and "
+                       "patient resources. Every response carries a strong ETag (send it back in "
+                       "If-None-Match to get 304) and allows any origin (CORS).",
+        "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": {
+        "/clinics": _get("Search published clinics", [
+            _query("q", "Words to find in names, descriptions, places and terms.",
+                   {"type": "string"}),
+            *TERM_PARAMETERS,
+            _query("country", "ISO 3166-1 alpha-2 code.",
+                   {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
+            _query("region", "ISO 3166-2 code, e.g. US-NY, CA-BC, GB-SCT.",
+                   {"type": "string", "pattern": "^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"}),
+            _query("locality", "City or town, as the addresses spell it.", {"type": "string"}),
+            _query("near", "A place: ZIP or postcode, or a city (\"Leeds\", \"Vancouver, BC\").",
+                   {"type": "string"}),
+            _query("radius", "With near: kilometres around the place.",
+                   {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}),
+            _query("sort", "Order of the results; distance needs near.",
+                   {"enum": list(SORTS), "default": "name"}),
+            *PAGE_PARAMETERS,
+        ], _json("A page of matching clinics.", _ref("ClinicPage")), BAD_REQUEST),
+        "/clinics/{slug}": _get("One published clinic", [SLUG_PARAMETER],
+                                _json("The clinic.", _ref("Clinic")), NOT_FOUND),
+        "/resources": _get("List published patient resources", [
+            _query("kind", "article, support-group, organization, video, story or forum.",
+                   {"type": "string"}),
+            *TERM_PARAMETERS[:1],
+            _query("q", "Words to find in titles and summaries.", {"type": "string"}),
+            *PAGE_PARAMETERS,
+        ], _json("A page of matching resources.", _ref("ResourcePage")), BAD_REQUEST),
+        "/resources/{slug}": _get("One published resource", [SLUG_PARAMETER],
+                                  _json("The resource.", _ref("Resource")), NOT_FOUND),
+        "/regions": _get("Published clinics per country, region and locality", [],
+                         _json("Counts, largest first.", _ref("Regions"))),
+        "/taxonomy": _get("Treatments and conditions", [],
+                          _json("Every term, with its parent.", _ref("Taxonomy"))),
+        "/openapi.json": {"get": {"summary": "This document", "responses": {
+            "200": {"description": "The OpenAPI document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "304": NOT_MODIFIED}}},
+    },
+    "components": {
+        "schemas": SCHEMAS,
+        "headers": {"ETag": {"description": "Strong validator of the response body.",
+                             "schema": {"type": "string"}}},
+    },
+}

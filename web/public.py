@@ -1,0 +1,324 @@
+"""The public directory: home, clinic search, regions, clinic pages, reports, sitemap, robots."""
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import phonenumbers
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
+from models.staging import REPORT
+from reliefmap.geocode import geocode_place, suggest_places
+from web import csrf, queries
+from web.cache import cached_page
+from web.db import get_session
+from web.forms import RateLimiter, ReportForm
+
+bp = Blueprint("public", __name__)
+
+RADII_KM = (10, 25, 50, 100, 250, 500)
+KM_PER_MILE = 1.609344
+SITEMAP_CHUNK = 40_000
+REGION_CODE = re.compile(r"^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$")
+CLINIC_FILTERS = ("q", "condition", "treatment", "country", "region", "locality", "near")
+
+
+@bp.record_once
+def _setup(state):
+    app = state.app
+    app.extensions["public_form_limiter"] = RateLimiter(
+        app.config.get("PUBLIC_FORM_LIMIT", 5), app.config.get("PUBLIC_FORM_WINDOW", 600))
+    app.jinja_env.filters.update(http_url=http_url, distance=format_distance,
+                                 place_name=queries.place_name, phone=format_phone)
+    app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url)
+
+
+def http_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) link, else None (no javascript:, data:...)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+@lru_cache(maxsize=4096)
+def format_phone(phone: str | None) -> str:
+    """An E.164 number as people write it internationally (+1 212-555-0101)."""
+    try:
+        number = phonenumbers.parse(phone or "")
+    except phonenumbers.NumberParseException:
+        return phone or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def format_distance(km: float | None) -> str:
+    if km is None:
+        return ""
+    return f"{km:.1f} km ({km / KM_PER_MILE:.1f} mi)"
+
+
+def osm_url(location: Location) -> str | None:
+    """A plain link to the location on openstreetmap.org (no tiles are loaded by our pages)."""
+    if location is None or location.latitude is None or location.longitude is None:
+        return None
+    lat, lon = round(location.latitude, 5), round(location.longitude, 5)
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}"
+
+
+def with_args(**changes) -> str:
+    """The current page's URL with some query arguments changed (None drops one); any change
+    other than the page number goes back to page 1."""
+    args = request.args.to_dict()
+    if "page" not in changes:
+        args.pop("page", None)
+    args.update(changes)
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return max(1, int(request.args.get(name, default)))
+    except ValueError:
+        return default
+
+
+def _radius_arg() -> int:
+    try:
+        radius = float(request.args.get("radius") or queries.DEFAULT_RADIUS_KM)
+    except ValueError:
+        return queries.DEFAULT_RADIUS_KM
+    return int(min(max(radius, 1), queries.MAX_RADIUS_KM))
+
+
+def _page_size() -> int:
+    return current_app.config["RELIEFMAP"].web.page_size
+
+
+@bp.get("/")
+@cached_page
+def index():
+    """The home page: one search box, and browsing by region, treatment and condition."""
+    session = get_session()
+    overview = queries.find_clinics(session, per_page=1)
+    return render_template("public/index.html", total=overview.total, facets=overview.facets,
+                           countries=queries.region_counts(session),
+                           terms=queries.term_labels(session), radii=RADII_KM)
+
+
+@bp.get("/clinics")
+@cached_page
+def clinics():
+    """Search clinics by words, condition, treatment, place and distance; a shareable URL."""
+    session = get_session()
+    wanted = {name: (request.args.get(name) or "").strip() or None for name in CLINIC_FILTERS}
+    near_text = wanted.pop("near")
+    place, suggestions = None, []
+    if near_text:
+        place = geocode_place(near_text)
+        if place is None:
+            suggestions = suggest_places(near_text)
+    sort = request.args.get("sort") or ("distance" if place else "name")
+    if sort not in queries.SORTS or (sort == "distance" and not place):
+        sort = "name"
+    radius = _radius_arg()
+    results = None
+    if not near_text or place:
+        results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
+                                       sort=sort, page=_int_arg("page", 1),
+                                       per_page=_page_size())
+    return render_template(
+        "public/clinics.html", results=results, wanted=wanted, near=near_text, place=place,
+        suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
+        wider=next((r for r in RADII_KM if r > radius), None),
+        terms=queries.term_labels(session))
+
+
+@bp.get("/regions")
+@cached_page
+def regions():
+    """Every country and region with clinics, with counts."""
+    return render_template("public/regions.html",
+                           countries=queries.region_counts(get_session()))
+
+
+@bp.get("/regions/<code>")
+@cached_page
+def region(code: str):
+    """One country (US) or ISO 3166-2 region (US-NY): its places and its clinics."""
+    if not REGION_CODE.match(code):
+        abort(404)
+    if code != code.upper():
+        return redirect(url_for("public.region", code=code.upper(), **request.args), 301)
+    session = get_session()
+    country_code = code.split("-")[0]
+    tree = queries.region_counts(session, country=country_code,
+                                 region=code if "-" in code else None)
+    if not tree:
+        abort(404)
+    node = tree[0] if "-" not in code else next(
+        (child for child in tree[0].children if child.code == code), None)
+    if node is None:
+        abort(404)
+    scope = {"region": code} if "-" in code else {"country": code}
+    locality = (request.args.get("locality") or "").strip() or None
+    results = queries.find_clinics(
+        session, **scope, locality=locality, condition=request.args.get("condition") or None,
+        treatment=request.args.get("treatment") or None,
+        sort="verified" if request.args.get("sort") == "verified" else "name",
+        page=_int_arg("page", 1), per_page=_page_size())
+    return render_template("public/region.html", node=node, country=tree[0], code=code,
+                           locality=locality, results=results,
+                           terms=queries.term_labels(session))
+
+
+@bp.get("/clinics/<slug>")
+@cached_page
+def clinic(slug: str):
+    """One clinic: addresses, contact, treatments, status, sources, nearby clinics."""
+    return _clinic_page(slug, ReportForm())
+
+
+def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | None = None):
+    session = get_session()
+    clinic = queries.get_clinic(session, slug)
+    if clinic is None:
+        abort(404)
+    terms = queries.term_labels(session)
+    sources = {}
+    for record in clinic.source_records:
+        url = http_url(record.url)
+        if url:
+            sources.setdefault(url, record.source.name if record.source else None)
+    return render_template(
+        "public/clinic.html", clinic=clinic, terms=terms, sources=sources, form=form,
+        error=error, nearby=queries.nearby_clinics(session, clinic),
+        json_ld=clinic_json_ld(clinic, terms)), status
+
+
+@bp.post("/clinics/<slug>/report")
+@csrf.exempt  # the form checks its own token, so a refused form comes back with its text
+def report(slug: str):
+    """A patient reports a problem: it lands in the editors' queue."""
+    form = ReportForm()
+    problem = form_problem(form)
+    if problem:
+        return _clinic_page(slug, form, *problem)
+    session = get_session()
+    clinic_id = session.scalar(select(Clinic.id).where(Clinic.slug == slug,
+                                                       Clinic.state == PUBLISHED))
+    if clinic_id is None:
+        abort(404)
+    session.add(ReviewItem(kind=REPORT, origin="public", entry_type="clinic",
+                           clinic_id=clinic_id, note=form.details.data.strip(),
+                           payload={"problem": form.problem.data,
+                                    "details": form.details.data.strip(),
+                                    "contact": (form.contact.data or "").strip() or None}))
+    session.commit()
+    flash("Thank you: an editor will check your report.")
+    return redirect(url_for("public.clinic", slug=slug) + "#report")
+
+
+def form_problem(form) -> tuple[int, str] | None:
+    """Why a public form submission is refused, as (HTTP status, message), or None."""
+    if form.is_submitted() and form.filled_by_a_bot():
+        return 400, "This form could not be sent. Please leave the last field empty."
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            return 400, ("This form expired or was opened elsewhere; please check your text "
+                         "and send it again.")
+        return 400, "Please correct the fields marked below."
+    limiter = current_app.extensions["public_form_limiter"]
+    if not limiter.allow(request.remote_addr or "unknown"):
+        return 429, ("Too many messages from your connection; please try again in "
+                     f"{limiter.retry_minutes()} minutes. Your text is kept below.")
+    return None
+
+
+def clinic_json_ld(clinic: Clinic, terms: dict) -> dict:
+    """schema.org MedicalClinic data for the page (the template serialises it safely)."""
+    data = {
+        "@context": "https://schema.org", "@type": "MedicalClinic", "name": clinic.name,
+        "url": url_for("public.clinic", slug=clinic.slug, _external=True),
+    }
+    if clinic.description:
+        data["description"] = clinic.description
+    if clinic.phone:
+        data["telephone"] = clinic.phone
+    if http_url(clinic.website):
+        data["sameAs"] = http_url(clinic.website)
+    addresses = []
+    for location in clinic.locations:
+        address = {"@type": "PostalAddress", "streetAddress": location.street,
+                    "addressLocality": location.locality, "addressRegion": location.region,
+                    "postalCode": location.postal_code, "addressCountry": location.country}
+        addresses.append({key: value for key, value in address.items() if value})
+    if addresses:
+        data["address"] = addresses[0] if len(addresses) == 1 else addresses
+    located = [loc for loc in clinic.locations if loc.latitude is not None]
+    if located:
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": located[0].latitude,
+                       "longitude": located[0].longitude}
+    services = [{"@type": "MedicalTherapy", "name": terms[slug].label if slug in terms else slug}
+                for slug in clinic.treatments]
+    if services:
+        data["availableService"] = services
+    return data
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers may read the directory, not the search result pages or the editors' area."""
+    lines = ["User-agent: *", "Disallow: /clinics?", "Disallow: /resources/?",
+             "Disallow: /editor", "Disallow: /admin", "Disallow: /login", "Disallow: /suggest",
+             f"Sitemap: {url_for('public.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """A sitemap index: the fixed pages and regions, then the entries in chunks."""
+    session = get_session()
+    counts = {"clinics": queries.published_count(session, Clinic),
+              "resources": queries.published_count(session, Resource)}
+    parts = [url_for("public.sitemap_part", part="pages", number=1, _external=True)]
+    for part, count in counts.items():
+        for number in range(1, -(-count // SITEMAP_CHUNK) + 1):
+            parts.append(url_for("public.sitemap_part", part=part, number=number,
+                                 _external=True))
+    return Response(render_template("public/sitemap_index.xml", parts=parts),
+                    mimetype="application/xml")
+
+
+@bp.get("/sitemap-<part>-<int:number>.xml")
+def sitemap_part(part: str, number: int):
+    """One sitemap: the fixed pages and regions, or one chunk of clinics or resources."""
+    session = get_session()
+    if part == "pages":
+        urls = [(url_for(endpoint, _external=True), None) for endpoint in
+                ("public.index", "public.regions", "resources.index", "resources.suggest")]
+        for country in queries.region_counts(session):
+            urls.append((url_for("public.region", code=country.code, _external=True), None))
+            urls += [(url_for("public.region", code=child.code, _external=True), None)
+                     for child in country.children]
+    elif part in ("clinics", "resources"):
+        model, endpoint = ((Clinic, "public.clinic") if part == "clinics"
+                           else (Resource, "resources.resource"))
+        rows = queries.published_slugs(session, model, (number - 1) * SITEMAP_CHUNK,
+                                       SITEMAP_CHUNK)
+        urls = [(url_for(endpoint, slug=slug, _external=True), updated) for slug, updated in rows]
+    else:
+        abort(404)
+    return Response(render_template("public/sitemap.xml", urls=urls), mimetype="application/xml")

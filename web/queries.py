@@ -1,0 +1,499 @@
+"""The one query layer over the published directory, shared by the public pages, the JSON API
+and the exports. Only entries in state "published" ever leave this module.
+
+Entry points (each takes the caller's session):
+- `find_clinics(...)` -> `ClinicResults`: filter by words, condition, treatment (each with the
+  terms below it in the taxonomy), country / region / locality, and distance from a `Place`.
+- `find_resources(...)` -> `ResourceResults`: filter by kind, condition and words.
+- `region_counts(...)` -> `list[RegionCount]`: country -> ISO 3166-2 region -> locality.
+- `get_clinic`, `get_resource`, `nearby_clinics`, `term_labels`, `place_name`.
+
+Distances are great-circle (haversine) kilometres: a bounding box narrows the rows in SQL and the
+exact distance is computed in Python.
+"""
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
+
+import pycountry
+from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy.orm import Session, selectinload
+
+from models import PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
+from models.taxonomy import with_descendants
+from reliefmap.geocode import Place
+from web import search
+from web.cache import cached
+
+EARTH_RADIUS_KM = 6371.0088
+DEFAULT_RADIUS_KM = 50
+MAX_RADIUS_KM = 500
+MAX_PER_PAGE = 100
+SORTS = ("name", "distance", "verified")
+ID_CHUNK = 10_000
+
+
+@dataclass
+class ClinicHit:
+    """One clinic of a result list, with the location that matched and its distance (km)."""
+
+    clinic: Clinic
+    location: Location | None
+    distance_km: float | None = None
+
+
+@dataclass
+class Facets:
+    """How many results carry each condition / treatment (terms below it included) / region."""
+
+    conditions: dict[str, int] = field(default_factory=dict)
+    treatments: dict[str, int] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Results:
+    """One page of results: `items`, the `total` over all pages, and the page arithmetic."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass
+class ClinicResults(Results):
+    """Clinic results: `items` are `ClinicHit`s; `facets` count over all matching clinics."""
+
+    facets: Facets = field(default_factory=Facets)
+    place: Place | None = None
+    radius_km: float | None = None
+
+
+@dataclass
+class ResourceResults(Results):
+    """Resource results: `items` are `Resource`s; counts per kind and per condition."""
+
+    kinds: dict[str, int] = field(default_factory=dict)
+    conditions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RegionCount:
+    """A country, region or locality with its number of published clinics and its children."""
+
+    code: str
+    name: str
+    count: int
+    children: list["RegionCount"] = field(default_factory=list)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) degrees around a point that contain the radius."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    coslat = math.cos(math.radians(lat))
+    dlon = 180.0 if coslat < 1e-6 else min(180.0, math.degrees(radius_km / EARTH_RADIUS_KM)
+                                            / coslat)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _page_bounds(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, int(page or 1)), max(1, min(MAX_PER_PAGE, int(per_page or 20)))
+
+
+def _location_filters(country, region, locality) -> list:
+    filters = []
+    if country:
+        filters.append(Location.country == country.upper())
+    if region:
+        filters.append(Location.region == region.upper())
+    if locality:
+        filters.append(func.lower(Location.locality) == locality.lower())
+    return filters
+
+
+def _clinic_filters(session: Session, q, condition, treatment, location_filters) -> list:
+    filters = [Clinic.state == PUBLISHED]
+    for slug in (condition, treatment):
+        if slug:
+            slugs = with_descendants(session, slug)
+            filters.append(Clinic.id.in_(select(clinic_terms.c.clinic_id)
+                                         .where(clinic_terms.c.term_slug.in_(slugs))))
+    matching = search.matching_ids(session, "clinic", q)
+    if matching is not None:
+        filters.append(Clinic.id.in_(matching))
+    if location_filters:
+        filters.append(Clinic.id.in_(select(Location.clinic_id).where(*location_filters)))
+    return filters
+
+
+@cached
+def find_clinics(session: Session, *, q: str | None = None, condition: str | None = None,
+                 treatment: str | None = None, country: str | None = None,
+                 region: str | None = None, locality: str | None = None,
+                 near: Place | None = None, radius_km: float | None = None,
+                 sort: str = "name", page: int = 1, per_page: int = 20) -> ClinicResults:
+    """Published clinics matching every filter given, one page of them, with facet counts.
+
+    `condition` / `treatment` are taxonomy slugs and also match the terms below them; `q` is
+    full-text (every word, as a prefix); `near` keeps clinics with a location within
+    `radius_km` (default 50) and gives each hit its distance. `sort` is "name", "distance"
+    (needs `near`; falls back to name) or "verified" (most recently verified first).
+    """
+    page, per_page = _page_bounds(page, per_page)
+    if near is not None:
+        radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
+        ordered, facets = _find_near(session, q, condition, treatment, country, region,
+                                     locality, near, radius, sort)
+        chosen = ordered[(page - 1) * per_page: page * per_page]
+        clinics = {clinic.id: clinic for clinic in
+                   _load_clinics(session, [clinic_id for clinic_id, _, _ in chosen])}
+        items = []
+        for clinic_id, location_id, distance in chosen:
+            clinic = clinics.get(clinic_id)
+            if clinic is not None:  # deleted since: the next request has a new version anyway
+                location = next((loc for loc in clinic.locations if loc.id == location_id), None)
+                items.append(ClinicHit(clinic, location, distance))
+        return ClinicResults(items, len(ordered), page, per_page, facets, near, radius)
+    total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
+                                      locality, sort, page, per_page)
+    items = [ClinicHit(clinic, _matching_location(clinic, country, region, locality))
+             for clinic in _load_clinics(session, ids)]
+    return ClinicResults(items, total, page, per_page, facets)
+
+
+def _find_listed(session, q, condition, treatment, country, region, locality, sort, page,
+                 per_page) -> tuple[int, list[int], Facets]:
+    location_filters = _location_filters(country, region, locality)
+    filters = _clinic_filters(session, q, condition, treatment, location_filters)
+    order = ([Clinic.last_verified.desc().nulls_last(), Clinic.name, Clinic.id]
+             if sort == "verified" else [Clinic.name, Clinic.id])
+    total = session.scalar(select(func.count()).select_from(Clinic).where(*filters))
+    ids = list(session.scalars(select(Clinic.id).where(*filters).order_by(*order)
+                               .limit(per_page).offset((page - 1) * per_page)))
+    facets = _facets(session, filters, location_filters)
+    return total, ids, facets
+
+
+def _find_near(session, q, condition, treatment, country, region, locality, near: Place,
+               radius: float, sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
+    """Every match within the radius as (clinic id, nearest location id, km), sorted."""
+    location_filters = _location_filters(country, region, locality)
+    filters = _clinic_filters(session, q, condition, treatment, location_filters)
+    south, north, west, east = bounding_box(near.lat, near.lon, radius)
+    box = [Location.latitude.between(south, north)]
+    if west < -180 or east > 180:  # the box crosses the antimeridian
+        box.append(Location.longitude.between(west % 360 - 360, 180)
+                   | Location.longitude.between(-180, east % 360 if east > 180 else east))
+    else:
+        box.append(Location.longitude.between(west, east))
+    rows = session.execute(
+        select(Location.id, Location.clinic_id, Location.latitude, Location.longitude,
+               Location.region, Clinic.name, Clinic.last_verified)
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(*filters, *location_filters, *box))
+    best: dict[int, tuple] = {}
+    regions: dict[int, set[str]] = {}
+    for location_id, clinic_id, lat, lon, region, name, verified in rows:
+        distance = haversine_km(near.lat, near.lon, lat, lon)
+        if distance > radius:
+            continue
+        if region:
+            regions.setdefault(clinic_id, set()).add(region)
+        if clinic_id not in best or distance < best[clinic_id][1]:
+            best[clinic_id] = (location_id, distance, name, verified)
+    if sort == "verified":
+        def key(item):
+            verified = item[1][3]
+            return (verified is None, -(verified.timestamp() if verified else 0),
+                    item[1][2], item[0])
+    elif sort == "name":
+        def key(item):
+            return (item[1][2], item[0])
+    else:
+        def key(item):
+            return (item[1][1], item[1][2], item[0])
+    ordered = [(clinic_id, found[0], round(found[1], 1))
+               for clinic_id, found in sorted(best.items(), key=key)]
+    facets = _near_facets(session, set(best), regions)
+    return ordered, facets
+
+
+def _load_clinics(session: Session, ids: list[int]) -> list[Clinic]:
+    """The clinics with these ids, in this order, with locations and terms loaded."""
+    if not ids:
+        return []
+    loaded = {clinic.id: clinic for clinic in session.scalars(
+        select(Clinic).where(Clinic.id.in_(ids))
+        .options(selectinload(Clinic.locations), selectinload(Clinic.terms)))}
+    return [loaded[i] for i in ids]
+
+
+def _matching_location(clinic: Clinic, country, region, locality) -> Location | None:
+    """The clinic's first location in the place asked for, else its first location."""
+    for location in clinic.locations:
+        if ((not country or location.country == country.upper())
+                and (not region or location.region == region.upper())
+                and (not locality or (location.locality or "").lower() == locality.lower())):
+            return location
+    return clinic.locations[0] if clinic.locations else None
+
+
+def _ancestors(session: Session) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Each term's kind, and (term, ancestor-or-self) pairs for counting up the hierarchy."""
+    terms = {slug: (kind, parent) for slug, kind, parent in
+             session.execute(select(Term.slug, Term.kind, Term.parent_slug))}
+    pairs = []
+    for slug in terms:
+        current, seen = slug, set()
+        while current in terms and current not in seen:
+            seen.add(current)
+            pairs.append((slug, current))
+            current = terms[current][1]
+    return {slug: kind for slug, (kind, _parent) in terms.items()}, pairs
+
+
+def _ancestry_table(pairs: list[tuple[str, str]]):
+    """(term, ancestor) pairs as a subquery (SQLite cannot name the columns of VALUES)."""
+    return union_all(*(select(literal(term).label("term"), literal(ancestor).label("ancestor"))
+                       for term, ancestor in pairs)).subquery("ancestry")
+
+
+def _facets(session: Session, filters: list, location_filters: list) -> Facets:
+    """Facet counts over the clinics the filters match: one pass for the terms themselves, one
+    for the terms that have terms below them (a clinic counts once), one for the regions."""
+    kinds, pairs = _ancestors(session)
+    facets = Facets()
+    _split_terms(facets, kinds, session.execute(
+        select(clinic_terms.c.term_slug, func.count())
+        .join(Clinic, Clinic.id == clinic_terms.c.clinic_id).where(*filters)
+        .group_by(clinic_terms.c.term_slug)))
+    below: dict[str, list[str]] = {}
+    for term, ancestor in pairs:
+        below.setdefault(ancestor, []).append(term)
+    parents = sorted(slug for slug, terms in below.items() if len(terms) > 1)
+    if parents:
+        # EXISTS probes each matching clinic's few terms; an IN list would gather every clinic
+        # with any of the terms first.
+        counts = session.execute(select(*(
+            func.count().filter(exists().where(clinic_terms.c.clinic_id == Clinic.id,
+                                               clinic_terms.c.term_slug.in_(below[parent])))
+            for parent in parents)).select_from(Clinic).where(*filters)).one()
+        _split_terms(facets, kinds, zip(parents, counts, strict=True))
+    facets.regions = dict(session.execute(
+        select(Location.region, func.count(Location.clinic_id.distinct()))
+        .join(Clinic, Clinic.id == Location.clinic_id)
+        .where(*filters, Location.region.is_not(None), *location_filters)
+        .group_by(Location.region)).all())
+    return facets
+
+
+def _near_facets(session, matched: set[int], regions: dict[int, set[str]]) -> Facets:
+    """Facet counts over the clinics found within the radius (their ids are known)."""
+    kinds, pairs = _ancestors(session)
+    ancestors: dict[str, list[str]] = {}
+    for term, ancestor in pairs:
+        ancestors.setdefault(term, []).append(ancestor)
+    sets: dict[str, set[int]] = {}
+    ids = sorted(matched)
+    for start in range(0, len(ids), ID_CHUNK):  # bound parameters have a per-statement limit
+        for clinic_id, slug in session.execute(
+                select(clinic_terms.c.clinic_id, clinic_terms.c.term_slug)
+                .where(clinic_terms.c.clinic_id.in_(ids[start:start + ID_CHUNK]))):
+            for ancestor in ancestors.get(slug, [slug]):
+                sets.setdefault(ancestor, set()).add(clinic_id)
+    facets = Facets()
+    _split_terms(facets, kinds, ((slug, len(ids)) for slug, ids in sets.items()))
+    for found in regions.values():
+        for region in found:
+            facets.regions[region] = facets.regions.get(region, 0) + 1
+    return facets
+
+
+def _split_terms(facets: Facets, kinds: dict[str, str], counts) -> None:
+    for slug, count in counts:
+        if not count:
+            continue
+        target = facets.conditions if kinds.get(slug) == "condition" else facets.treatments
+        target[slug] = count
+
+
+@cached
+def find_resources(session: Session, *, kind: str | None = None, condition: str | None = None,
+                   q: str | None = None, page: int = 1, per_page: int = 20) -> ResourceResults:
+    """Published resources of a kind, about a condition (or a term below it), matching words;
+    newest first, then by title. Counts per kind and per condition are over all matches."""
+    page, per_page = _page_bounds(page, per_page)
+    total, ids, kinds, conditions = _find_resources(session, kind, condition, q, page, per_page)
+    loaded = {resource.id: resource for resource in session.scalars(
+        select(Resource).where(Resource.id.in_(ids)).options(selectinload(Resource.terms)))}
+    items = [loaded[i] for i in ids if i in loaded]
+    return ResourceResults(items, total, page, per_page, kinds, conditions)
+
+
+def _find_resources(session, kind, condition, q, page, per_page):
+    filters = [Resource.state == PUBLISHED]
+    if condition:
+        slugs = with_descendants(session, condition)
+        filters.append(Resource.id.in_(select(resource_terms.c.resource_id)
+                                       .where(resource_terms.c.term_slug.in_(slugs))))
+    matching = search.matching_ids(session, "resource", q)
+    if matching is not None:
+        filters.append(Resource.id.in_(matching))
+    kind_filter = [Resource.kind == kind] if kind else []
+    total = session.scalar(select(func.count()).select_from(Resource)
+                           .where(*filters, *kind_filter))
+    ids = list(session.scalars(
+        select(Resource.id).where(*filters, *kind_filter)
+        .order_by(Resource.published.desc().nulls_last(), Resource.title, Resource.id)
+        .limit(per_page).offset((page - 1) * per_page)))
+    # Kind counts ignore the kind filter, so the page can offer every kind that has entries.
+    kinds = dict(session.execute(select(Resource.kind, func.count()).where(*filters)
+                                 .group_by(Resource.kind)).all())
+    term_kinds, pairs = _ancestors(session)
+    conditions: dict[str, int] = {}
+    if pairs:
+        ancestry = _ancestry_table(pairs)
+        matched = select(Resource.id).where(*filters, *kind_filter)
+        for slug, count in session.execute(
+                select(ancestry.c.ancestor, func.count(resource_terms.c.resource_id.distinct()))
+                .join(ancestry, ancestry.c.term == resource_terms.c.term_slug)
+                .where(resource_terms.c.resource_id.in_(matched))
+                .group_by(ancestry.c.ancestor)):
+            if term_kinds.get(slug) == "condition":
+                conditions[slug] = count
+    return total, ids, kinds, conditions
+
+
+def region_counts(session: Session, country: str | None = None,
+                  region: str | None = None) -> list[RegionCount]:
+    """Published clinics per country -> region -> locality (a clinic counts once per place),
+    biggest first; narrowed to one country or one region when given (localities only then).
+    The nodes are shared between requests: read them, do not change them."""
+    return _region_counts(session, country, region)
+
+
+def _region_counts(session: Session, country: str | None, region: str | None):
+    filters = [Clinic.state == PUBLISHED, Location.country.is_not(None)]
+    if country:
+        filters.append(Location.country == country.upper())
+    if region:
+        filters.append(Location.region == region.upper())
+    counted = Location.clinic_id.distinct()
+    joined = select().select_from(Location).join(Clinic, Clinic.id == Location.clinic_id)
+    by_country = joined.add_columns(Location.country, func.count(counted)).where(*filters) \
+        .group_by(Location.country)
+    by_region = joined.add_columns(Location.country, Location.region, func.count(counted)) \
+        .where(*filters, Location.region.is_not(None)).group_by(Location.country, Location.region)
+    tree = {code: RegionCount(code, place_name(code), count)
+            for code, count in session.execute(by_country)}
+    regions = {}
+    for code, region_code, count in session.execute(by_region):
+        node = RegionCount(region_code, place_name(region_code), count)
+        regions[region_code] = node
+        tree[code].children.append(node)
+    if region or country:
+        by_locality = joined.add_columns(Location.region, Location.locality, func.count(counted)) \
+            .where(*filters, Location.region.is_not(None), Location.locality.is_not(None)) \
+            .group_by(Location.region, Location.locality)
+        for region_code, locality, count in session.execute(by_locality):
+            regions[region_code].children.append(RegionCount(locality, locality, count))
+    nodes = sorted(tree.values(), key=_biggest_first)
+    for node in [*nodes, *regions.values()]:
+        node.children.sort(key=_biggest_first)
+    return nodes
+
+
+def _biggest_first(node: RegionCount):
+    return (-node.count, node.name)
+
+
+@lru_cache(maxsize=4096)
+def place_name(code: str) -> str:
+    """The English name of an ISO 3166-1 country or ISO 3166-2 region code, else the code."""
+    try:
+        found = (pycountry.subdivisions.get(code=code) if "-" in code
+                 else pycountry.countries.get(alpha_2=code))
+    except (KeyError, LookupError):
+        found = None
+    if found is None:
+        return code
+    return getattr(found, "common_name", None) or found.name
+
+
+@cached
+def get_clinic(session: Session, slug: str) -> Clinic | None:
+    """A published clinic by slug, with its locations, terms and source records loaded."""
+    from models import SourceRecord
+
+    return session.scalar(
+        select(Clinic).where(Clinic.slug == slug, Clinic.state == PUBLISHED)
+        .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
+                 selectinload(Clinic.source_records).selectinload(SourceRecord.source)))
+
+
+@cached
+def get_resource(session: Session, slug: str) -> Resource | None:
+    """A published resource by slug, with its terms."""
+    return session.scalar(select(Resource).where(Resource.slug == slug,
+                                                 Resource.state == PUBLISHED)
+                          .options(selectinload(Resource.terms)))
+
+
+def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
+                   radius_km: float = 100) -> list[ClinicHit]:
+    """Other published clinics closest to the clinic's first located address."""
+    location = next((loc for loc in clinic.locations if loc.latitude is not None), None)
+    if location is None:
+        return []
+    place = Place(location.latitude, location.longitude, clinic.name, location.country or "",
+                  location.region)
+    found = find_clinics(session, near=place, radius_km=radius_km, sort="distance",
+                         per_page=limit + 1)
+    return [hit for hit in found.items if hit.clinic.id != clinic.id][:limit]
+
+
+class TermLabel(NamedTuple):
+    slug: str
+    kind: str
+    label: str
+    parent_slug: str | None
+
+
+def term_labels(session: Session) -> dict[str, TermLabel]:
+    """Every taxonomy term by slug, in label order (for labels, kinds and parents)."""
+    return {slug: TermLabel(slug, kind, label, parent) for slug, kind, label, parent in
+            session.execute(select(Term.slug, Term.kind, Term.label, Term.parent_slug)
+                            .order_by(Term.label))}
+
+
+def published_count(session: Session, model) -> int:
+    """How many published clinics (model=Clinic) or resources (model=Resource) there are."""
+    return session.scalar(select(func.count()).select_from(model)
+                          .where(model.state == PUBLISHED))
+
+
+def published_slugs(session: Session, model, offset: int = 0,
+                    limit: int = 40_000) -> list[tuple[str, object]]:
+    """(slug, updated_at) of published clinics or resources by slug, one chunk (sitemaps)."""
+    return session.execute(select(model.slug, model.updated_at)
+                           .where(model.state == PUBLISHED).order_by(model.slug)
+                           .offset(offset).limit(limit)).all()
