@@ -1,0 +1,124 @@
+"""A synthetic published directory for the web benchmark: clinics across US states, Canadian
+provinces and UK nations, placed in real cities (packaged geonames data, US ZIPs from the
+zipcodes package), tagged with the configured treatments and conditions.
+
+Rows go in with Core executemany inserts into the schema of migration 0001; the later migrations
+(the full-text index and its triggers) then run once over all rows, instead of triggers firing
+for every row. The same seed gives the same directory.
+"""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from models import PUBLISHED, Clinic, Database, Location, Term, clinic_terms, migrate
+from reliefmap.config import Config
+from reliefmap.geocode import cities
+from reliefmap.setup import sync_config
+
+COUNTRY_SHARE = {"US": 0.7, "CA": 0.15, "GB": 0.15}
+BATCH = 5_000
+BASE_REVISION = "0001"  # the tables, before the search index and its triggers
+NAME_FIRST = ("Blue Ridge", "Harbor", "Cedar", "Summit", "Riverside", "Northstar", "Lakeside",
+              "Maple", "Evergreen", "Granite", "Willow", "Bayview", "Oakwood", "Pinecrest",
+              "Silverline", "Meadow", "Horizon", "Beacon", "Keystone", "Aurora")
+NAME_KIND = ("Pain Clinic", "Ketamine Center", "Infusion Clinic", "Pain Management",
+             "Neuropathic Pain Centre", "Wellness Institute", "Pain Relief Clinic")
+STREETS = ("Main St", "Oak Ave", "High Street", "King St W", "Elm Road", "Park Lane",
+           "Medical Plaza Dr", "Queen St E", "Church Road", "Station Road")
+
+
+def _places(rng: random.Random, count: int) -> list:
+    """`count` cities drawn by population, each country by its share."""
+    by_country = {country: [] for country in COUNTRY_SHARE}
+    for found in cities().values():
+        for city in found:
+            if city.country in by_country and city.region:
+                by_country[city.country].append(city)
+    places = []
+    for country, share in COUNTRY_SHARE.items():
+        pool = sorted(by_country[country], key=lambda city: (city.name, city.region))
+        places += rng.choices(pool, weights=[city.population for city in pool],
+                              k=round(count * share))
+    rng.shuffle(places)
+    return places[:count]
+
+
+def _us_zips() -> dict[tuple[str, str], list[str]]:
+    import zipcodes
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for entry in zipcodes.list_all():
+        if entry["zip_code_type"] == "STANDARD":
+            found.setdefault((f"US-{entry['state']}", entry["city"].lower()), []).append(
+                entry["zip_code"])
+    return found
+
+
+def _terms(database: Database) -> tuple[list[str], list[str]]:
+    with database.read_session() as session:
+        rows = session.execute(select(Term.slug, Term.kind).order_by(Term.slug)).all()
+    return ([slug for slug, kind in rows if kind == "treatment"],
+            [slug for slug, kind in rows if kind == "condition"])
+
+
+def generate(database_url: str, config: Config, count: int, seed: int = 1) -> int:
+    """Fill an empty database with `count` published clinics; returns how many it holds."""
+    from alembic import command
+
+    command.upgrade(migrate.alembic_config(database_url), BASE_REVISION)
+    database = Database(database_url)
+    try:
+        with database.write_session.begin() as session:
+            sync_config(session, config)
+        with database.read_session() as session:
+            if session.scalar(select(func.count()).select_from(Clinic)):
+                raise SystemExit(f"{database_url} already holds clinics; give an empty one")
+        treatments, conditions = _terms(database)
+        rng = random.Random(seed)
+        zips = _us_zips()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        places = _places(rng, count)
+        for start in range(0, count, BATCH):
+            clinics, locations, tags = [], [], []
+            for number in range(start, min(start + BATCH, count)):
+                city = places[number]
+                clinic_id = number + 1
+                name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_KIND)} of {city.name}"
+                clinics.append({
+                    "id": clinic_id, "slug": f"clinic-{clinic_id}", "name": name,
+                    "description": f"{name} treats chronic and neuropathic pain.",
+                    "website": f"https://clinic-{clinic_id}.example.org/",
+                    "email": f"info@clinic-{clinic_id}.example.org",
+                    "phone": f"+1555{clinic_id:07d}", "status": "active", "state": PUBLISHED,
+                    "locked_fields": [], "provenance": {},
+                    "last_verified": now - timedelta(days=rng.randrange(400)),
+                    "published_at": now, "created_at": now, "updated_at": now})
+                postal = rng.choice(zips.get((city.region, city.name.lower()), [None]))
+                for _ in range(1 if rng.random() < 0.9 else 2):
+                    locations.append({
+                        "clinic_id": clinic_id,
+                        "street": f"{rng.randrange(1, 2000)} {rng.choice(STREETS)}",
+                        "locality": city.name, "region": city.region, "postal_code": postal,
+                        "country": city.country,
+                        "latitude": city.lat + rng.uniform(-0.05, 0.05),
+                        "longitude": city.lon + rng.uniform(-0.05, 0.05)})
+                chosen = {"ketamine-iv-infusion"} if rng.random() < 0.6 else set()
+                chosen |= set(rng.sample(treatments, rng.randint(1, 2)))
+                chosen |= set(rng.sample(conditions, rng.randint(1, 4)))
+                tags += [{"clinic_id": clinic_id, "term_slug": slug} for slug in sorted(chosen)]
+            with database.write_session.begin() as session:
+                session.execute(insert(Clinic.__table__), clinics)
+                session.execute(insert(Location.__table__), locations)
+                session.execute(insert(clinic_terms), tags)
+        migrate.upgrade(database_url)
+        with database.engine.begin() as connection:
+            if database.dialect == "postgresql":
+                connection.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('clinics', 'id'), max(id)) FROM clinics")
+            connection.exec_driver_sql("ANALYZE")
+        with database.read_session() as session:
+            return session.scalar(select(func.count()).select_from(Clinic))
+    finally:
+        database.dispose()

@@ -1,0 +1,28 @@
+"""The web benchmark's data generator still builds a directory the app can serve (tiny size)."""
+
+from sqlalchemy import func, select
+
+from bench.web.generate import generate
+from models import PUBLISHED, Clinic, Database, Location, clinic_terms
+from web import queries
+
+
+def test_the_generator_builds_a_published_searchable_directory(tmp_path, config):
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    assert generate(url, config, 60, seed=3) == 60
+    database = Database(url)
+    try:
+        with database.read_session() as session:
+            assert session.scalar(select(func.count()).select_from(Clinic)
+                                  .where(Clinic.state == PUBLISHED)) == 60
+            countries = set(session.scalars(select(Location.country).distinct()))
+            assert countries == {"US", "CA", "GB"}
+            assert session.scalar(select(func.count()).select_from(Location)
+                                  .where(Location.latitude.is_(None))) == 0
+            assert session.scalar(select(func.count()).select_from(clinic_terms)) >= 120
+            # The search index was built once over the bulk-inserted rows.
+            assert queries.find_clinics(session, q="pain").total > 0
+            region = session.scalar(select(Location.region).limit(1))
+            assert queries.find_clinics(session, region=region).total > 0
+    finally:
+        database.dispose()

@@ -1,0 +1,145 @@
+"""The per-process query cache: repeated GETs skip the database, any commit by anyone empties
+it, and callers outside a GET request always get fresh results."""
+
+import threading
+
+import pytest
+from sqlalchemy import event, select
+
+from models import Clinic
+from web import queries
+from web.cache import QueryCache
+
+
+@pytest.fixture
+def statements(app):
+    """SQL statements the app runs."""
+    seen = []
+    engine = app.extensions["database"].engine
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def only_version_checks(statements) -> bool:
+    return not statements  # the version is read outside the engine's statements
+
+
+def test_a_repeated_request_is_served_without_queries(client, api_directory, statements):
+    first = client.get("/api/v1/clinics?condition=crps&near=10001&radius=100")
+    ran = len(statements)
+    again = client.get("/api/v1/clinics?condition=crps&near=10001&radius=100")
+    assert again.get_data() == first.get_data()
+    assert ran > 3 and only_version_checks(statements[ran:])  # nothing else ran the 2nd time
+
+
+def test_any_commit_empties_the_cache(client, database, api_directory):
+    before = client.get("/api/v1/clinics?country=CA").get_json()
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.slug == "vancouver-crps-clinic"))
+        clinic.name = "Vancouver CRPS and Pain Clinic"
+    after = client.get("/api/v1/clinics?country=CA").get_json()
+    assert [item["name"] for item in before["items"]] == ["Toronto Pain Centre",
+                                                          "Vancouver CRPS Clinic"]
+    assert [item["name"] for item in after["items"]] == ["Toronto Pain Centre",
+                                                         "Vancouver CRPS and Pain Clinic"]
+
+
+def test_callers_outside_a_request_are_never_cached(database, api_directory):
+    with database.read_session() as session:
+        first = queries.find_clinics(session, country="CA")
+        second = queries.find_clinics(session, country="CA")
+    assert first is not second and first.total == second.total == 2
+
+
+def test_one_thread_computes_while_the_others_wait(database):
+    cache = QueryCache(database.engine)
+    calls, started = [], threading.Barrier(4)
+
+    def compute():
+        calls.append(1)
+        return "answer"
+
+    def ask(results):
+        started.wait()
+        results.append(cache.remember("key", compute))
+
+    results: list = []
+    threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["answer"] * 4 and len(calls) == 1
+    database.dispose()  # closes the cache's own connection too
+    assert cache.connection is None and not cache.entries
+
+
+def test_a_failed_computation_is_not_kept(database):
+    cache = QueryCache(database.engine)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.remember("key", broken)
+    assert cache.remember("key", lambda: "fine") == "fine"
+    assert not cache.computing
+    cache.close()
+
+
+def test_pages_are_kept_for_anonymous_visitors_only(app, api_directory, statements):
+    anonymous = app.test_client(use_cookies=False)
+    first = anonymous.get("/regions/US-NY")
+    ran = len(statements)
+    assert anonymous.get("/regions/US-NY").get_data() == first.get_data()
+    assert only_version_checks(statements[ran:])
+    visitor = app.test_client()
+    with visitor.session_transaction() as session:
+        session["_flashes"] = [("message", "Thank you: an editor will check your report.")]
+    own = visitor.get("/regions/US-NY").get_data(as_text=True)
+    assert "Thank you: an editor will check your report." in own
+    assert "Thank you" not in anonymous.get("/regions/US-NY").get_data(as_text=True)
+
+
+def test_a_kept_page_gives_each_visitor_their_own_form_token(app, api_directory, database):
+    import re
+
+    from models import ReviewItem
+
+    def token(client):
+        page = client.get("/clinics/toronto-pain-centre").get_data(as_text=True)
+        assert "\x00" not in page
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    first, second = app.test_client(), app.test_client()
+    tokens = [token(first), token(second), token(second)]
+    assert tokens[0] != tokens[1] == tokens[2]
+    response = second.post("/clinics/toronto-pain-centre/report", data={
+        "csrf_token": tokens[1], "problem": "phone", "details": "Rings a fax machine.",
+        "contact": "", "homepage": ""})
+    assert response.status_code == 302
+    refused = second.post("/clinics/toronto-pain-centre/report", data={
+        "csrf_token": tokens[0], "problem": "phone", "details": "Someone else's token.",
+        "contact": "", "homepage": ""})
+    assert refused.status_code != 302
+    with database.read_session() as session:
+        assert [item.kind for item in session.scalars(select(ReviewItem))] == ["report"]
+
+
+def test_a_new_source_for_a_clinic_shows_on_its_kept_page(client, database, api_directory):
+    from models import Source, SourceRecord
+
+    page = "/clinics/vancouver-crps-clinic"
+    assert b"crps-community.example" not in client.get(page).get_data()
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.slug == "vancouver-crps-clinic"))
+        source = Source(name="crps-community", kind="clinics")
+        session.add(SourceRecord(source=source, record_key="k", clinic_id=clinic.id,
+                                 entry_type="clinic", fingerprint="f" * 64,
+                                 url="https://crps-community.example/clinics/vancouver"))
+    assert b"crps-community.example" in client.get(page).get_data()

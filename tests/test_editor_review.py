@@ -1,0 +1,148 @@
+"""Reviewing through the web: the public sees only what an editor approved, locks hold, and every
+decision lands in the audit log with who and when."""
+
+import re
+
+from sqlalchemy import select
+
+from models import AuditEntry, Clinic, ReviewItem
+from tests.editor_fixtures import HUDSON, crawl_clinic, form_values, recrawl_clinic
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def first_clinic(app) -> tuple[int, str]:
+    with app.extensions["database"].read_session() as session:
+        clinic = session.scalar(select(Clinic).order_by(Clinic.id))
+        return clinic.id, clinic.slug
+
+
+def test_a_crawled_clinic_is_public_only_after_approval(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    _, slug = first_clinic(app)
+    assert client.get(f"/clinics/{slug}").status_code == 404
+    assert "Hudson" not in text(client.get("/clinics"))
+    auth.login()
+    review = text(client.get(f"/editor/items/{item_id}"))
+    assert "New entry" in review and "+15185550100" in review
+    assert "fixture-directory" in review and "crawl run #" in review  # provenance
+    response = auth.post(f"/editor/items/{item_id}/approve")
+    assert response.headers["Location"] == "/editor/"
+    page = client.get(f"/clinics/{slug}")
+    assert page.status_code == 200 and "Hudson Ketamine Center" in text(page)
+
+
+def test_a_recrawl_is_held_back_until_an_editor_approves_it(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    auth.post(f"/editor/items/{item_id}/approve")
+    clinic_id, slug = first_clinic(app)
+    change_id = db_write(lambda s: recrawl_clinic(s, s.get(Clinic, clinic_id), {
+        **HUDSON, "phone": "+15185550199"}).id)
+    assert "5550199" not in text(client.get(f"/clinics/{slug}"))
+    assert "5550100" in text(client.get(f"/clinics/{slug}"))
+    review = text(client.get(f"/editor/items/{change_id}"))
+    row = re.search(r"<th scope=\"row\">phone</th>(.*?)</tr>", review, re.S).group(1)
+    assert "Changed" in row and "+15185550100" in row and "+15185550199" in row
+    assert "(1 open)" in review  # the backlog count in the header
+    auth.post(f"/editor/items/{change_id}/approve")
+    assert "5550199" in text(client.get(f"/clinics/{slug}"))
+
+
+def test_an_edited_field_survives_recrawls_and_the_lock_is_shown_and_liftable(
+        app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    auth.post(f"/editor/items/{item_id}/approve")
+    clinic_id, slug = first_clinic(app)
+    edit_url = f"/editor/clinic/{clinic_id}/edit"
+    form = form_values(text(client.get(f"/editor/clinic/{clinic_id}")), edit_url)
+    unchanged = auth.post(edit_url, form, follow_redirects=True)
+    assert "Nothing changed." in text(unchanged)  # the form round-trips every value
+    assert f'href="/clinics/{slug}">View on the public site' in text(unchanged)
+    response = auth.post(edit_url, {**form, "phone": "(518) 555-0123"})
+    assert response.status_code == 302, text(response)
+    for _ in range(3):
+        change_id = db_write(lambda s: recrawl_clinic(s, s.get(Clinic, clinic_id), HUDSON).id)
+        review = text(client.get(f"/editor/items/{change_id}"))
+        assert "Locked by an editor: phone" in review and "Unlock phone" in review
+        auth.post(f"/editor/items/{change_id}/approve")
+        assert "5550123" in text(client.get(f"/clinics/{slug}"))
+    change_id = db_write(lambda s: recrawl_clinic(s, s.get(Clinic, clinic_id), HUDSON).id)
+    auth.post(f"/editor/clinic/{clinic_id}/lock", {"field": "phone", "locked": "0",
+                                                   "back": f"/editor/items/{change_id}"})
+    assert "Locked by an editor" not in text(client.get(f"/editor/items/{change_id}"))
+    auth.post(f"/editor/items/{change_id}/approve")
+    assert "5550100" in text(client.get(f"/clinics/{slug}"))
+
+
+def test_edit_and_approve_checks_values_and_ties_errors_to_fields(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    response = auth.post(f"/editor/items/{item_id}/edit", {
+        "name": "", "phone": "not a phone", "website": "javascript:alert(1)",
+        "status": "active"})
+    assert response.status_code == 400
+    page = text(response)
+    assert re.search(r'id="phone"[^>]*aria-describedby="phone-error"|'
+                     r'aria-describedby="phone-error"[^>]*id="phone"', page)
+    assert 'id="phone-error">Enter a phone number' in page
+    assert 'id="name-error">Name is required.' in page
+    assert 'id="website-error">Enter a web address' in page
+    with app.extensions["database"].read_session() as session:
+        assert session.get(ReviewItem, item_id).state == "open"
+
+
+def test_edit_and_approve_publishes_with_the_corrections_locked(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    edit_url = f"/editor/items/{item_id}/edit"
+    form = form_values(text(client.get(f"/editor/items/{item_id}")), edit_url)
+    response = auth.post(edit_url, {**form, "name": "Hudson Valley Ketamine Center"})
+    assert response.status_code == 302, text(response)
+    with app.extensions["database"].read_session() as session:
+        clinic = session.scalar(select(Clinic))
+        assert clinic.state == "published" and clinic.name == "Hudson Valley Ketamine Center"
+        assert clinic.locked_fields == ["name"] and clinic.phone == HUDSON["phone"]
+
+
+def test_reject_needs_a_reason(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    response = auth.post(f"/editor/items/{item_id}/reject", {"reason": ""})
+    assert response.status_code == 400
+    assert 'id="reason-error">Give a reason for the rejection.' in text(response)
+    auth.post(f"/editor/items/{item_id}/reject", {"reason": "not a pain clinic"})
+    with app.extensions["database"].read_session() as session:
+        item = session.get(ReviewItem, item_id)
+        assert item.state == "rejected" and item.decision_note == "not a pain clinic"
+        assert item.clinic.state == "rejected"
+
+
+def test_approving_twice_says_it_was_already_decided(client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    auth.post(f"/editor/items/{item_id}/approve")
+    response = auth.post(f"/editor/items/{item_id}/approve", follow_redirects=True)
+    assert f"Nothing was changed: review item #{item_id} was already approved" in text(response)
+
+
+def test_every_decision_is_in_the_audit_log_with_who_and_when(app, client, auth, db_write):
+    first = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    second = db_write(lambda s: crawl_clinic(s, {**HUDSON, "name": "Other"}).id)
+    auth.login()
+    auth.post(f"/editor/items/{first}/approve")
+    auth.post(f"/editor/items/{second}/reject", {"reason": "spam"})
+    clinic_id, _ = first_clinic(app)
+    auth.post(f"/editor/clinic/{clinic_id}/lock", {"field": "email", "locked": "1"})
+    with app.extensions["database"].read_session() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.user.username) for e in entries] == [
+            ("approve", "edna"), ("reject", "edna"), ("lock", "edna")]
+        assert all(e.at for e in entries)
+    history = text(client.get(f"/editor/clinic/{clinic_id}/history"))
+    assert history.count("<td>edna</td>") == 2 and "approve" in history and "lock" in history
+    changes = text(client.get("/editor/changes"))
+    assert changes.count("<td>edna</td>") == 3 and "spam" in changes

@@ -1,0 +1,106 @@
+"""Offline geocoder: addresses for the crawler, places and suggestions for the "near" search."""
+
+import socket
+
+import pytest
+
+from reliefmap.geocode import geocode_address, geocode_place, suggest_places
+
+
+def near(point, lat, lon, tolerance=0.3):
+    return point is not None and abs(point[0] - lat) < tolerance and abs(point[1] - lon) < tolerance
+
+
+@pytest.mark.parametrize(("query", "lat", "lon", "country", "region"), [
+    ("10001", 40.75, -74.0, "US", "US-NY"),
+    ("94108-1234", 37.79, -122.41, "US", "US-CA"),
+    ("Toronto", 43.7, -79.4, "CA", "CA-ON"),
+    ("M5V", 43.64, -79.4, "CA", "CA-ON"),
+    ("m5v 2b7", 43.64, -79.4, "CA", "CA-ON"),
+    ("Vancouver, BC", 49.25, -123.12, "CA", "CA-BC"),
+    ("Vancouver, WA", 45.64, -122.66, "US", "US-WA"),
+    ("Leeds", 53.8, -1.55, "GB", "GB-ENG"),
+    ("Sydney NSW", -33.87, 151.21, "AU", "AU-NSW"),
+    ("EH1", 55.95, -3.2, "GB", "GB-SCT"),
+    ("Montreal", 45.51, -73.59, "CA", "CA-QC"),
+    ("Montréal", 45.51, -73.59, "CA", "CA-QC"),
+    ("London, ON", 42.98, -81.23, "CA", "CA-ON"),
+    ("London", 51.51, -0.13, "GB", "GB-ENG"),
+    ("Portland, ME", 43.66, -70.26, "US", "US-ME"),
+    ("Portland", 45.52, -122.68, "US", "US-OR"),
+    ("Melbourne, FL", 28.08, -80.61, "US", "US-FL"),
+    ("Edinburgh, Scotland", 55.95, -3.2, "GB", "GB-SCT"),
+    ("3000", -37.81, 144.96, "AU", "AU-VIC"),
+    ("  boston  ", 42.36, -71.06, "US", "US-MA"),
+])
+def test_geocode_place(query, lat, lon, country, region):
+    place = geocode_place(query)
+    assert near((place.lat, place.lon), lat, lon)
+    assert (place.country, place.region) == (country, region)
+    assert place.label
+
+
+def test_default_country_breaks_ties_between_namesakes():
+    # Two Birminghams: the English one is far bigger, the Alabama one is at home for a US user.
+    assert geocode_place("Birmingham, AL").region == "US-AL"
+    assert geocode_place("Birmingham", default_country="GB").country == "GB"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "Xyzzyville", "99999", "Z9Z"])
+def test_geocode_place_unknown(query):
+    assert geocode_place(query) is None
+
+
+@pytest.mark.parametrize(("args", "lat", "lon"), [
+    (("90210", None, None, "US"), 34.09, -118.41),
+    (("02110", "Boston", "MA", "US"), 42.36, -71.05),
+    ((None, "Leeds", None, "GB"), 53.8, -1.55),
+    ((None, "Springfield", "IL", "US"), 39.8, -89.64),
+    ((None, "Springfield", "Massachusetts", "USA"), 42.1, -72.59),
+    (("V6B 4N6", "Vancouver", "BC", "Canada"), 49.28, -123.12),
+    (("H3A 1A1", None, None, "CA"), 45.5, -73.58),
+    (("EH3 7RA", "Edinburgh", None, "GB"), 55.95, -3.2),
+    (("2150", None, None, "AU"), -33.87, 151.21),  # Parramatta falls back to Sydney
+    (("3000", "Melbourne", "VIC", "AU"), -37.81, 144.96),
+    ((None, "Sydney", "NSW", "AU"), -33.87, 151.21),
+])
+def test_geocode_address(args, lat, lon):
+    assert near(geocode_address(*args), lat, lon)
+
+
+@pytest.mark.parametrize("args", [
+    (None, None, None, "US"),
+    ("00000", None, None, "US"),
+    (None, "Nowhereville", None, "US"),
+    (None, "Toronto", None, "US"),  # a city abroad is not taken for a US address
+])
+def test_geocode_address_unknown(args):
+    assert geocode_address(*args) is None
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Torronto", "Toronto, CA-ON"),
+    ("Edinbrugh", "Edinburgh, GB-SCT"),
+    ("Vancuver", "Vancouver, CA-BC"),
+    ("Melborne", "Melbourne, AU-VIC"),
+])
+def test_suggest_places(query, expected):
+    suggestions = suggest_places(query)
+    assert suggestions[0] == expected
+    assert len(suggestions) <= 5
+
+
+def test_suggest_places_short_or_far_query():
+    assert suggest_places("To") == []
+    assert suggest_places("qqqqqqqq") == []
+
+
+def test_never_uses_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the geocoder opened a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    geocode_place.cache_clear()
+    assert geocode_place("Calgary").region == "CA-AB"
+    assert geocode_address("60611", None, None, "US") is not None

@@ -1,0 +1,162 @@
+"""The query layer: filters with the taxonomy hierarchy, distance, sorting, paging, facets,
+regions; only published entries."""
+
+import pytest
+
+from models import Clinic, Location
+from reliefmap.geocode import geocode_place
+from tests.public_fixtures import UNPUBLISHED
+from web import queries
+
+
+@pytest.fixture
+def session(database, directory):
+    with database.read_session() as session:
+        yield session
+
+
+def names(results):
+    return [hit.clinic.name for hit in results.items]
+
+
+def test_no_filter_lists_published_clinics_by_name(session):
+    found = queries.find_clinics(session)
+    assert found.total == 9
+    assert names(found) == sorted(names(found))
+    assert not set(names(found)) & set(UNPUBLISHED)
+
+
+def test_a_parent_condition_finds_clinics_tagged_with_a_child(session):
+    found = queries.find_clinics(session, condition="neuropathic-pain")
+    assert set(names(found)) >= {"Brooklyn Nerve Pain Relief",  # diabetic-neuropathy
+                                 "Buffalo Nerve Block Clinic",  # neuropathic-pain itself
+                                 "Toronto Pain Centre"}  # crps, a child of neuropathic-pain
+    assert "Newark Infusion Suite" not in names(found)  # fibromyalgia only
+
+
+def test_condition_and_treatment_and_region_combine(session):
+    found = queries.find_clinics(session, condition="crps", treatment="ketamine-iv-infusion",
+                                 region="us-ny")
+    assert names(found) == ["Manhattan Ketamine Center"]
+    assert found.items[0].location.region == "US-NY"
+
+
+def test_near_a_postal_code_sorts_by_distance_within_the_radius(session):
+    place = geocode_place("10001")
+    found = queries.find_clinics(session, near=place, radius_km=50, sort="distance")
+    assert names(found) == ["Manhattan Ketamine Center", "Brooklyn Nerve Pain Relief",
+                            "Newark Infusion Suite"]
+    distances = [hit.distance_km for hit in found.items]
+    assert distances == sorted(distances) and distances[0] < 2 and distances[-1] < 50
+    assert found.facets.regions == {"US-NY": 2, "US-NJ": 1}
+    assert found.facets.conditions["neuropathic-pain"] == 2  # crps + diabetic-neuropathy
+
+
+def test_near_with_condition_and_a_bigger_radius(session):
+    place = geocode_place("Toronto")
+    found = queries.find_clinics(session, condition="neuropathic-pain", near=place,
+                                 radius_km=200, sort="distance")
+    assert names(found) == ["Toronto Pain Centre", "Buffalo Nerve Block Clinic"]
+    assert 80 < found.items[1].distance_km < 120
+
+
+def test_near_sorted_by_name(session):
+    found = queries.find_clinics(session, near=geocode_place("10001"), radius_km=50)
+    assert names(found) == sorted(names(found))
+
+
+def test_sort_by_last_verified_puts_the_newest_first_and_unverified_last(session):
+    found = queries.find_clinics(session, sort="verified")
+    assert names(found)[:2] == ["Brooklyn Nerve Pain Relief", "Manhattan Ketamine Center"]
+
+
+def test_pagination(session):
+    first = queries.find_clinics(session, per_page=4)
+    third = queries.find_clinics(session, per_page=4, page=3)
+    assert (first.total, first.pages, len(first.items), len(third.items)) == (9, 3, 4, 1)
+    assert first.has_next and not third.has_next
+    everything = names(queries.find_clinics(session, per_page=100))
+    assert names(first) == everything[:4] and names(third) == everything[8:]
+
+
+def test_facets_count_clinics_per_term_with_the_hierarchy_and_per_region(session):
+    found = queries.find_clinics(session, country="US")
+    assert found.facets.treatments["ketamine-iv-infusion"] == 3
+    assert found.facets.conditions["crps"] == 2
+    assert found.facets.conditions["neuropathic-pain"] == 4  # crps x2, diabetic, itself
+    assert found.facets.regions == {"US-NY": 3, "US-NJ": 1, "US-CA": 1}
+
+
+def test_text_search_finds_words_in_names_terms_and_places(session):
+    assert names(queries.find_clinics(session, q="buffalo")) == ["Buffalo Nerve Block Clinic"]
+    assert "Toronto Pain Centre" in names(queries.find_clinics(session, q="ketamine toronto"))
+    assert names(queries.find_clinics(session, q="RSD vancouver")) == ["Vancouver CRPS Clinic"]
+
+
+def test_region_counts_nest_country_region_locality(session):
+    tree = {node.code: node for node in queries.region_counts(session)}
+    assert tree["US"].count == 5 and tree["US"].name == "United States"
+    assert [(r.code, r.count) for r in tree["US"].children] == [
+        ("US-NY", 3), ("US-CA", 1), ("US-NJ", 1)]
+    assert tree["US"].children[0].children == []  # localities only when narrowed
+    (us,) = queries.region_counts(session, region="US-NY")
+    (ny,) = us.children
+    assert ny.name == "New York"
+    assert {(loc.name, loc.count) for loc in ny.children} == {
+        ("New York", 1), ("Brooklyn", 1), ("Buffalo", 1)}
+
+
+def test_a_clinic_with_two_locations_counts_once(database, directory):
+    with database.write_session.begin() as session:
+        clinic = session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one()
+        clinic.locations.append(Location(locality="Ottawa", region="CA-ON", country="CA",
+                                         latitude=45.42, longitude=-75.69))
+    with database.read_session() as session:
+        (canada,) = queries.region_counts(session, country="CA")
+        assert [(r.code, r.count) for r in canada.children] == [("CA-BC", 1), ("CA-ON", 1)]
+        found = queries.find_clinics(session, near=geocode_place("Ottawa"), radius_km=20)
+        assert names(found) == ["Toronto Pain Centre"]
+        assert found.items[0].location.locality == "Ottawa"
+
+
+def test_get_clinic_and_nearby_only_published(session, directory):
+    assert queries.get_clinic(session, directory["Pending Ketamine Place"]) is None
+    clinic = queries.get_clinic(session, directory["Manhattan Ketamine Center"])
+    nearby = [hit.clinic.name for hit in queries.nearby_clinics(session, clinic)]
+    assert nearby == ["Brooklyn Nerve Pain Relief", "Newark Infusion Suite"]
+
+
+def test_find_resources_by_kind_condition_and_words(session):
+    everything = queries.find_resources(session)
+    assert everything.total == 4
+    assert "Pending CRPS Article" not in [r.title for r in everything.items]
+    assert everything.kinds == {"article": 1, "support-group": 1, "organization": 1, "video": 1}
+    assert everything.conditions["crps"] == 3 and everything.conditions["neuropathic-pain"] == 3
+    groups = queries.find_resources(session, kind="support-group", condition="neuropathic-pain")
+    assert [r.title for r in groups.items] == ["CRPS Support Circle"]
+    assert [r.title for r in queries.find_resources(session, q="explained").items] == [
+        "Fibromyalgia explained"]
+
+
+def test_haversine_and_bounding_box():
+    assert queries.haversine_km(40.7506, -73.9972, 51.5203, -0.1469) == pytest.approx(5570, 5)
+    south, north, west, east = queries.bounding_box(0, 179.9, 50)
+    assert east > 180 and south < 0 < north
+
+
+def test_every_write_gives_the_directory_a_new_version(database, directory):
+    """Caches of query results (web/cache.py) key on this version."""
+    from sqlalchemy import text
+
+    def version():
+        with database.read_session() as session:
+            return session.scalar(text("SELECT version FROM search_version"))
+
+    before = version()
+    with database.write_session.begin() as session:
+        clinic = session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one()
+        clinic.locations[0].country = "US"
+    after_location = version()
+    with database.write_session.begin() as session:
+        session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one().name = "T"
+    assert len({before, after_location, version()}) == 3 and None not in {before}
