@@ -124,6 +124,10 @@ def test_get_clinic_and_nearby_only_published(session, directory):
     clinic = queries.get_clinic(session, directory["Manhattan Ketamine Center"])
     nearby = [hit.clinic.name for hit in queries.nearby_clinics(session, clinic)]
     assert nearby == ["Brooklyn Nerve Pain Relief", "Newark Infusion Suite"]
+    # The circle widens step by step; a smaller limit stops earlier with the closest still first.
+    closest = queries.nearby_clinics(session, clinic, limit=1)
+    assert [hit.clinic.name for hit in closest] == ["Brooklyn Nerve Pain Relief"]
+    assert closest[0].distance_km < 20
 
 
 def test_find_resources_by_kind_condition_and_words(session):

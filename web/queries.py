@@ -33,6 +33,7 @@ MAX_RADIUS_KM = 500
 MAX_PER_PAGE = 100
 SORTS = ("name", "distance", "verified")
 ID_CHUNK = 10_000
+NEARBY_STEPS_KM = (5, 20)
 
 
 @dataclass
@@ -163,15 +164,7 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
         radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
                                      locality, near, radius, sort)
-        chosen = ordered[(page - 1) * per_page: page * per_page]
-        clinics = {clinic.id: clinic for clinic in
-                   _load_clinics(session, [clinic_id for clinic_id, _, _ in chosen])}
-        items = []
-        for clinic_id, location_id, distance in chosen:
-            clinic = clinics.get(clinic_id)
-            if clinic is not None:  # deleted since: the next request has a new version anyway
-                location = next((loc for loc in clinic.locations if loc.id == location_id), None)
-                items.append(ClinicHit(clinic, location, distance))
+        items = _hits(session, ordered[(page - 1) * per_page: page * per_page])
         return ClinicResults(items, len(ordered), page, per_page, facets, near, radius)
     total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
                                       locality, sort, page, per_page)
@@ -198,6 +191,14 @@ def _find_near(session, q, condition, treatment, country, region, locality, near
     """Every match within the radius as (clinic id, nearest location id, km), sorted."""
     location_filters = _location_filters(country, region, locality)
     filters = _clinic_filters(session, q, condition, treatment, location_filters)
+    best, regions = _within(session, [*filters, *location_filters], near, radius)
+    ordered = _sorted_near(best, sort)
+    return ordered, _near_facets(session, set(best), regions)
+
+
+def _within(session, filters: list, near: Place, radius: float) -> tuple[dict, dict]:
+    """Clinics matching `filters` with a location within the radius: clinic id -> (nearest
+    location id, km, name, last verified), and clinic id -> the regions of those locations."""
     south, north, west, east = bounding_box(near.lat, near.lon, radius)
     box = [Location.latitude.between(south, north)]
     if west < -180 or east > 180:  # the box crosses the antimeridian
@@ -209,7 +210,7 @@ def _find_near(session, q, condition, treatment, country, region, locality, near
         select(Location.id, Location.clinic_id, Location.latitude, Location.longitude,
                Location.region, Clinic.name, Clinic.last_verified)
         .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(*filters, *location_filters, *box))
+        .where(*filters, *box))
     best: dict[int, tuple] = {}
     regions: dict[int, set[str]] = {}
     for location_id, clinic_id, lat, lon, region, name, verified in rows:
@@ -220,6 +221,11 @@ def _find_near(session, q, condition, treatment, country, region, locality, near
             regions.setdefault(clinic_id, set()).add(region)
         if clinic_id not in best or distance < best[clinic_id][1]:
             best[clinic_id] = (location_id, distance, name, verified)
+    return best, regions
+
+
+def _sorted_near(best: dict, sort: str) -> list[tuple[int, int, float]]:
+    """(clinic id, location id, km rounded to 0.1) by distance, name or last verified."""
     if sort == "verified":
         def key(item):
             verified = item[1][3]
@@ -231,10 +237,21 @@ def _find_near(session, q, condition, treatment, country, region, locality, near
     else:
         def key(item):
             return (item[1][1], item[1][2], item[0])
-    ordered = [(clinic_id, found[0], round(found[1], 1))
-               for clinic_id, found in sorted(best.items(), key=key)]
-    facets = _near_facets(session, set(best), regions)
-    return ordered, facets
+    return [(clinic_id, found[0], round(found[1], 1))
+            for clinic_id, found in sorted(best.items(), key=key)]
+
+
+def _hits(session: Session, chosen: list[tuple[int, int, float]]) -> list[ClinicHit]:
+    """(clinic id, location id, km) as loaded hits, in this order."""
+    clinics = {clinic.id: clinic for clinic in
+               _load_clinics(session, [clinic_id for clinic_id, _, _ in chosen])}
+    items = []
+    for clinic_id, location_id, distance in chosen:
+        clinic = clinics.get(clinic_id)
+        if clinic is not None:  # deleted since: the next request has a new version anyway
+            location = next((loc for loc in clinic.locations if loc.id == location_id), None)
+            items.append(ClinicHit(clinic, location, distance))
+    return items
 
 
 def _load_clinics(session: Session, ids: list[int]) -> list[Clinic]:
@@ -244,7 +261,7 @@ def _load_clinics(session: Session, ids: list[int]) -> list[Clinic]:
     loaded = {clinic.id: clinic for clinic in session.scalars(
         select(Clinic).where(Clinic.id.in_(ids))
         .options(selectinload(Clinic.locations), selectinload(Clinic.terms)))}
-    return [loaded[i] for i in ids]
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def _matching_location(clinic: Clinic, country, region, locality) -> Location | None:
@@ -460,15 +477,20 @@ def get_resource(session: Session, slug: str) -> Resource | None:
 
 def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
                    radius_km: float = 100) -> list[ClinicHit]:
-    """Other published clinics closest to the clinic's first located address."""
+    """Other published clinics closest to the clinic's first located address (no facets:
+    a clinic page only lists a few)."""
     location = next((loc for loc in clinic.locations if loc.latitude is not None), None)
     if location is None:
         return []
     place = Place(location.latitude, location.longitude, clinic.name, location.country or "",
                   location.region)
-    found = find_clinics(session, near=place, radius_km=radius_km, sort="distance",
-                         per_page=limit + 1)
-    return [hit for hit in found.items if hit.clinic.id != clinic.id][:limit]
+    # Widen the circle until it holds enough: in a city the first one does, and reads few rows.
+    for radius in (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km):
+        best, _regions = _within(session, [Clinic.state == PUBLISHED, Clinic.id != clinic.id],
+                                 place, radius)
+        if len(best) >= limit:
+            break
+    return _hits(session, _sorted_near(best, "distance")[:limit])
 
 
 class TermLabel(NamedTuple):
