@@ -131,13 +131,21 @@ def _location_filters(country, region, locality) -> list:
     return filters
 
 
-def _clinic_filters(session: Session, q, condition, treatment, location_filters) -> list:
+def _clinic_filters(session: Session, q, condition, treatment, location_filters,
+                    few_rows: bool = False) -> list:
+    """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first), each row's
+    terms are probed (EXISTS) instead of gathering every clinic with the term (IN) first."""
     filters = [Clinic.state == PUBLISHED]
     for slug in (condition, treatment):
         if slug:
             slugs = with_descendants(session, slug)
-            filters.append(Clinic.id.in_(select(clinic_terms.c.clinic_id)
-                                         .where(clinic_terms.c.term_slug.in_(slugs))))
+            if few_rows:
+                filters.append(exists().where(clinic_terms.c.clinic_id == Clinic.id,
+                                              clinic_terms.c.term_slug.in_(slugs))
+                               .correlate(Clinic))
+            else:
+                filters.append(Clinic.id.in_(select(clinic_terms.c.clinic_id)
+                                             .where(clinic_terms.c.term_slug.in_(slugs))))
     matching = search.matching_ids(session, "clinic", q)
     if matching is not None:
         filters.append(Clinic.id.in_(matching))
@@ -190,7 +198,7 @@ def _find_near(session, q, condition, treatment, country, region, locality, near
                radius: float, sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
     """Every match within the radius as (clinic id, nearest location id, km), sorted."""
     location_filters = _location_filters(country, region, locality)
-    filters = _clinic_filters(session, q, condition, treatment, location_filters)
+    filters = _clinic_filters(session, q, condition, treatment, location_filters, few_rows=True)
     best, regions = _within(session, [*filters, *location_filters], near, radius)
     ordered = _sorted_near(best, sort)
     return ordered, _near_facets(session, set(best), regions)
