@@ -56,7 +56,14 @@ def test_merge_keeps_both_sources_provenance_and_leaves_one_public_entry(
                                                          Clinic.name.like("Hudson%"))).all()
         assert public == [first]
     assert client.get(f"/clinics/{survivor.slug}").status_code == 200
-    assert client.get(f"/clinics/{loser.slug}").status_code in (301, 302, 404)
+    # The merged entry's old address leads to the survivor, on the site and in the API.
+    visitor = app.test_client(use_cookies=False)
+    moved = visitor.get(f"/clinics/{loser.slug}")
+    assert (moved.status_code, moved.headers["Location"]) == (301, f"/clinics/{survivor.slug}")
+    moved = visitor.get(f"/api/v1/clinics/{loser.slug}")
+    assert (moved.status_code, moved.headers["Location"]) == (
+        301, f"/api/v1/clinics/{survivor.slug}")
+    assert visitor.get("/clinics/no-such-clinic").status_code == 404
     assert "No possible duplicates" in text(client.get("/editor/duplicates"))
     history = text(client.get(f"/editor/clinic/{first}/history"))
     assert "merge" in history and f"merged clinic #{second}" in history

@@ -2,6 +2,7 @@
 regions; only published entries."""
 
 import pytest
+from sqlalchemy import select
 
 from models import Clinic, Location
 from reliefmap.geocode import geocode_place
@@ -164,3 +165,21 @@ def test_every_write_gives_the_directory_a_new_version(database, directory):
     with database.write_session.begin() as session:
         session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one().name = "T"
     assert len({before, after_location, version()}) == 3 and None not in {before}
+
+
+def test_a_merged_clinic_leads_to_the_published_one_through_merges_of_merges(database,
+                                                                              directory):
+    with database.write_session.begin() as session:
+        survivor = session.scalar(select(Clinic).where(
+            Clinic.slug == directory["Manhattan Ketamine Center"]))
+        middle = Clinic(slug="middle-merged", name="Middle", state="merged",
+                        merged_into_id=survivor.id)
+        session.add(middle)
+        session.flush()
+        session.add(Clinic(slug="oldest-merged", name="Oldest", state="merged",
+                           merged_into_id=middle.id))
+    with database.read_session() as session:
+        assert queries.merged_into(session, "oldest-merged") == survivor.slug
+        assert queries.merged_into(session, "middle-merged") == survivor.slug
+        assert queries.merged_into(session, survivor.slug) is None  # not merged: no redirect
+        assert queries.merged_into(session, "no-such-clinic") is None

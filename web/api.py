@@ -10,7 +10,7 @@ import json
 import re
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import select
 
 from models import RESOURCE_KINDS, Clinic, Location, Resource, Term
@@ -252,6 +252,9 @@ def clinic(slug: str):
     """One published clinic."""
     found = queries.get_clinic(get_session(), slug)
     if found is None:
+        merged = queries.merged_into(get_session(), slug)
+        if merged is not None:  # merged into another entry: its old address still leads there
+            abort(redirect(url_for("api.clinic", slug=merged), 301))
         raise BadRequest(f"no published clinic '{slug[:80]}'", status=404)
     return clinic_json(found)
 

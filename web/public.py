@@ -195,7 +195,10 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
     session = get_session()
     clinic = queries.get_clinic(session, slug)
     if clinic is None:
-        abort(404)
+        merged = queries.merged_into(session, slug)
+        if merged is None:
+            abort(404)
+        return redirect(url_for("public.clinic", slug=merged), 301)
     terms = queries.term_labels(session)
     sources = {}
     for record in clinic.source_records:

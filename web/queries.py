@@ -21,7 +21,7 @@ import pycountry
 from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from models import PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
+from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
 from web import search
@@ -473,6 +473,17 @@ def get_clinic(session: Session, slug: str) -> Clinic | None:
         select(Clinic).where(Clinic.slug == slug, Clinic.state == PUBLISHED)
         .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
                  selectinload(Clinic.source_records).selectinload(SourceRecord.source)))
+
+
+@cached
+def merged_into(session: Session, slug: str) -> str | None:
+    """The slug of the published clinic a merged clinic became (following merges of merges)."""
+    seen: set[int] = set()
+    clinic = session.scalar(select(Clinic).where(Clinic.slug == slug, Clinic.state == MERGED))
+    while clinic is not None and clinic.state == MERGED and clinic.merged_into_id not in seen:
+        seen.add(clinic.id)
+        clinic = session.get(Clinic, clinic.merged_into_id) if clinic.merged_into_id else None
+    return clinic.slug if clinic is not None and clinic.state == PUBLISHED else None
 
 
 @cached
