@@ -1,5 +1,5 @@
-"""Housekeeping: a polite link check of published clinic websites, and pruning of the HTTP cache
-and of old run logs."""
+"""Housekeeping: a polite link check of published clinic websites, and pruning of the HTTP cache,
+of old run logs and of old login attempts."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from models import PUBLISHED, Clinic, CrawlRun, ReviewItem, utcnow
+from models import PUBLISHED, Clinic, CrawlRun, LoginAttempt, ReviewItem, utcnow
 from models.staging import FLAG, OPEN
 
 log = logging.getLogger(__name__)
 DEAD_STATUSES = {404, 410}
 LINK_CHECK_NOTE = "website unreachable"
+# Login attempts matter for throttling for minutes; a month of them is kept to look back on.
+LOGIN_ATTEMPTS_MAX_AGE = timedelta(days=30)
 
 
 def check_site(url: str, user_agent: str, timeout: float) -> str | None:
@@ -106,9 +108,18 @@ def prune_run_logs(database, max_age_days: int) -> int:
             .values(log_tail=None)).rowcount
 
 
+def prune_login_attempts(database) -> int:
+    """Delete login attempts older than LOGIN_ATTEMPTS_MAX_AGE (far beyond any lockout)."""
+    with database.write_session.begin() as session:
+        return session.execute(delete(LoginAttempt).where(
+            LoginAttempt.at < utcnow() - LOGIN_ATTEMPTS_MAX_AGE)).rowcount
+
+
 def prune(config, database) -> None:
     settings = config.scheduler
     files = prune_http_cache(config.resolve_path(config.crawler.http_cache_dir),
                              settings.http_cache_max_age_days)
     logs = prune_run_logs(database, settings.run_log_max_age_days)
-    log.info("pruned %d cached file(s) and the logs of %d old run(s)", files, logs)
+    attempts = prune_login_attempts(database)
+    log.info("pruned %d cached file(s), the logs of %d old run(s) and %d old login attempt(s)",
+             files, logs, attempts)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jobs import housekeeping
-from models import Clinic, CrawlRun, ReviewItem, Source, utcnow
+from models import Clinic, CrawlRun, LoginAttempt, ReviewItem, Source, utcnow
 
 # path -> (status for HEAD, status for GET)
 ROUTES = {"/ok": (200, 200), "/no-head": (405, 200), "/gone": (404, 404),
@@ -134,6 +134,19 @@ def test_pruning_removes_old_cache_files_and_old_run_logs(config, database, tmp_
         tails = session.scalars(select(CrawlRun.log_tail).order_by(CrawlRun.id)).all()
         assert tails == [None, "new log"]
         assert len(session.scalars(select(CrawlRun)).all()) == 2  # history stays
+
+
+def test_pruning_deletes_login_attempts_older_than_a_month_only(config, database):
+    with database.write_session.begin() as session:
+        session.add_all([
+            LoginAttempt(username="ann", address="10.0.0.1", succeeded=False,
+                         at=utcnow() - timedelta(days=31)),
+            LoginAttempt(username="ann", address="10.0.0.1", succeeded=True,
+                         at=utcnow() - timedelta(days=29))])
+    housekeeping.prune(config, database)
+    with database.read_session() as session:
+        kept = session.scalars(select(LoginAttempt.succeeded)).all()
+    assert kept == [True]
 
 
 def test_pruning_a_missing_cache_folder_is_a_no_op(tmp_path):
