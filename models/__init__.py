@@ -16,6 +16,7 @@ from models.directory import (
     clinic_terms,
     resource_terms,
 )
+from models.duplicates import NotDuplicate
 from models.runs import CrawlRequest, CrawlRun, SourceLease, acquire_lease, release_lease
 from models.staging import ReviewItem, Source, SourceRecord
 from models.taxonomy import Term, sync_terms, with_descendants
@@ -26,4 +27,5 @@ __all__ = [
     "PUBLISHED", "REJECTED", "RESOURCE_KINDS", "Clinic", "Location", "Resource", "clinic_terms",
     "resource_terms", "CrawlRequest", "CrawlRun", "SourceLease", "acquire_lease", "release_lease",
     "ReviewItem", "Source", "SourceRecord", "Term", "sync_terms", "with_descendants",
+    "NotDuplicate",
 ]

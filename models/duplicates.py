@@ -3,15 +3,17 @@ name at a near-identical address."""
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import combinations
 from typing import Optional
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
+from models.base import Base, utcnow
 from models.directory import PENDING, PUBLISHED, Clinic, Location
 from models.staging import SourceRecord
 
@@ -19,6 +21,20 @@ NAME_SIMILARITY = 90
 ADDRESS_SIMILARITY = 85
 # A phone or domain shared by more clinics than this is a chain's, not a duplicate's.
 MAX_GROUP = 4
+
+
+class NotDuplicate(Base):
+    """Two clinics an editor judged to be different: no longer offered as a candidate pair.
+    The smaller id comes first."""
+
+    __tablename__ = "not_duplicates"
+
+    first_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    second_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,8 @@ def candidate_pairs(session: Session) -> list[DuplicatePair]:
     _shared_values(rows, lambda row: row.phone, "same phone", reasons)
     _shared_values(rows, lambda row: website_domain(row.website), "same website domain", reasons)
     _similar_names_and_addresses(rows, reasons)
+    for pair in session.execute(select(NotDuplicate.first_id, NotDuplicate.second_id)):
+        reasons.pop(tuple(pair), None)
     clinics = {clinic.id: clinic for clinic in session.scalars(
         select(Clinic).where(Clinic.id.in_({clinic_id for pair in reasons for clinic_id in pair}))
         .options(selectinload(Clinic.locations),

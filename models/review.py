@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from models.accounts import User, record_audit
 from models.base import utcnow
 from models.directory import MERGED, PENDING, PUBLISHED, REJECTED, Clinic, Location, Resource
+from models.duplicates import NotDuplicate
 from models.entries import (
     CLINIC_FIELDS,
     RESOURCE_FIELDS,
@@ -322,3 +323,16 @@ def merge_clinics(session: Session, survivor: Clinic, loser: Clinic, user: User,
     record_audit(session, user, "merged-into", "clinic", loser.id, after={"state": MERGED,
                  "merged_into_id": survivor.id}, note=f"merged into clinic #{survivor.id}")
     return survivor
+
+
+def mark_not_duplicates(session: Session, first: Clinic, second: Clinic, user: User) -> None:
+    """An editor says two candidate clinics are different: the pair is no longer offered."""
+    if first.id == second.id:
+        raise ReviewError("pick two different clinics")
+    low, high = sorted((first.id, second.id))
+    if session.get(NotDuplicate, (low, high)) is not None:
+        raise ReviewError(f"clinics #{low} and #{high} are already marked as different")
+    session.add(NotDuplicate(first_id=low, second_id=high, decided_by_id=user.id))
+    for clinic, other in ((first, second), (second, first)):
+        record_audit(session, user, "not-duplicate", "clinic", clinic.id,
+                     note=f"not the same clinic as #{other.id} ({other.name})")

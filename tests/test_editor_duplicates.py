@@ -75,3 +75,22 @@ def test_merging_a_merged_clinic_is_refused_with_a_message(client, auth, db_writ
     auth.post(f"/editor/duplicates/{first}/{second}")
     response = auth.post(f"/editor/duplicates/{first}/{second}", follow_redirects=True)
     assert f"Nothing was changed: clinic #{second} was merged" in text(response)
+
+
+def test_a_pair_marked_different_leaves_the_list_for_good_and_is_audited(client, auth,
+                                                                          db_write):
+    first, second = db_write(two_sources)
+    auth.login()
+    without_token = client.post(f"/editor/duplicates/{first}/{second}/different")
+    assert without_token.status_code == 400  # CSRF
+    assert f"/editor/duplicates/{first}/{second}" in text(client.get("/editor/duplicates"))
+    response = auth.post(f"/editor/duplicates/{second}/{first}/different",
+                         follow_redirects=True)
+    assert f"Clinics #{second} and #{first} are marked as different clinics." in text(response)
+    assert "No possible duplicates" in text(response)
+    again = auth.post(f"/editor/duplicates/{first}/{second}/different", follow_redirects=True)
+    assert f"Nothing was changed: clinics #{first} and #{second} are already marked" in text(
+        again)
+    for clinic_id, other in ((first, second), (second, first)):
+        history = text(client.get(f"/editor/clinic/{clinic_id}/history"))
+        assert "not-duplicate" in history and f"not the same clinic as #{other}" in history

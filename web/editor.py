@@ -24,6 +24,7 @@ from models.review import (
     held_fields,
     item_location,
     item_provenance,
+    mark_not_duplicates,
     merge_clinics,
     proposal,
     reject,
@@ -325,7 +326,18 @@ def changes():
 @bp.get("/duplicates")
 def duplicates():
     """Candidate duplicate clinics."""
-    return render_template("editor/duplicates.html", pairs=candidate_pairs(get_session()))
+    return render_template("editor/duplicates.html", pairs=candidate_pairs(get_session()),
+                           form=ActionForm())
+
+
+@bp.post("/duplicates/<int:first_id>/<int:second_id>/different")
+def not_duplicates(first_id, second_id):
+    """An editor says the pair are two different clinics: it leaves the list for good."""
+    first, second = _entry("clinic", first_id), _entry("clinic", second_id)
+    if ActionForm().validate_on_submit() and _commit_or_flash(
+            lambda: mark_not_duplicates(get_session(), first, second, current_user)):
+        flash(f"Clinics #{first.id} and #{second.id} are marked as different clinics.")
+    return redirect(url_for("editor.duplicates"))
 
 
 @bp.route("/duplicates/<int:survivor_id>/<int:other_id>", methods=["GET", "POST"])
