@@ -17,6 +17,10 @@ SECOND_LEVEL_DOMAINS = {"com", "co", "org", "net", "gov", "ac", "edu", "nhs", "m
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
 EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 NOT_CLINIC_LINE = re.compile(r"\b(fax|facsimile|switchboard|main hospital)\b", re.I)
+# A North American number written in full: "(555) 123-4567", "555.123.4567", "+1 555 123 4567".
+# Fictional and unassigned area codes fail phonenumbers' validity check, yet are what pages say.
+NANP_NUMBER = re.compile(r"(?<![\w+.-])(?:\+?1[-. ]?)?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}"
+                         r"(?![\w-])")
 
 COUNTRY_ALIASES = {
     "usa": "US", "us": "US", "united states of america": "US", "america": "US",
@@ -101,10 +105,18 @@ def normalise_phone(raw, country: str = "US") -> str | None:
     if number is None or not phonenumbers.is_valid_number(number):
         # "(212) 555-0142 / 0143", "Call 212-555-0142 today": the first number written.
         found = next(iter(phonenumbers.PhoneNumberMatcher(text, region)), None)
-        if found is None:
+        number = found.number if found is not None else _written_nanp(text, region)
+        if number is None:
             return None
-        number = found.number
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _written_nanp(text: str, region: str):
+    """A North American number written with its area code, valid or not (see NANP_NUMBER)."""
+    match = NANP_NUMBER.search(text) or re.fullmatch(r"\+?1?\d{10}", text.strip())
+    if not match or not (region in ("US", "CA") or match.group().lstrip().startswith("+1")):
+        return None
+    return phonenumbers.parse("+1" + re.sub(r"\D", "", match.group())[-10:])
 
 
 def normalise_email(raw) -> str | None:

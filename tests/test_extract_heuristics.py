@@ -72,6 +72,19 @@ def lines(*texts):
      ("9 Smith St", "Bondi Junction", "NSW", "2022", "AU")),
     (["Suite 200 – 1080 Howe Street", "Vancouver, B.C. V6Z 2T1"],
      ("Suite 200 – 1080 Howe Street", "Vancouver", "B.C.", "V6Z 2T1", "CA")),
+    # Town, region and postcode each on a line of their own (Wix, Joomla, Drupal fields).
+    (["Suite 200", "850 2 Street SW", "Calgary, Alberta", "T2P 1J9"],
+     ("Suite 200, 850 2 Street SW", "Calgary", "Alberta", "T2P 1J9", "CA")),
+    (["Level 3, 12 Help Street", "Chatswood", "NSW", "2067", "Australia"],
+     ("Level 3, 12 Help Street", "Chatswood", "NSW", "2067", "AU")),
+    (["1 Main St", "Springfield, IL", "62701"], ("1 Main St", "Springfield", "IL", "62701", "US")),
+    # Footers run name, address and phone together with separators.
+    (["North Shore Pain Centre · Level 3, 12 Help Street, Chatswood NSW 2067 · ABN 00 000"],
+     ("Level 3, 12 Help Street", "Chatswood", "NSW", "2067", "AU")),
+    (["650 Pennsylvania Ave SE, Suite 250 · Washington, DC 20003"],
+     ("650 Pennsylvania Ave SE, Suite 250", "Washington", "DC", "20003", "US")),
+    (["Acme Pain Clinic · 400 N Ashley Dr, Suite 1900", "Tampa, FL 33602 · (813) 555-0172"],
+     ("400 N Ashley Dr, Suite 1900", "Tampa", "FL", "33602", "US")),
 ])
 def test_address_formats(texts, expected):
     [block] = address_blocks(lines(*texts))
@@ -120,6 +133,20 @@ def test_phones_skip_fax_and_switchboard():
     assert found == ["(916) 555-0145"]
     assert phones_in(lines("T: 773-555-0148 | F: 773-555-0149"), "US") == ["773-555-0148"]
     assert phones_in(lines("Fax: 303-555-0102 | Phone: 303-555-0101"), "US") == ["303-555-0101"]
+
+
+def test_phones_in_every_north_american_form():
+    assert phones_in(lines("Phone: (555) 123-4567", "Fax: (555) 123-4568"), "US") == [
+        "(555) 123-4567"]
+    assert phones_in(lines("555.123.4567 or +1 555 987 6543"), "US") == [
+        "555.123.4567", "+1 555 987 6543"]
+    assert phones_in(lines("Call toll-free 1-800-RELIEF-1"), "US") == ["1-800-RELIEF-1"]
+    assert phones_in(lines("800 MAIN STREET, ZIP 80206-1234"), "US") == []
+
+
+def test_fax_label_in_the_cell_before_is_read():
+    assert phones_in(lines("Fax:", "(941) 555-0130", "Phone:", "(941) 555-0131"), "US") == [
+        "(941) 555-0131"]
 
 
 def test_tel_link_comes_first():
@@ -341,6 +368,8 @@ def test_a_directorys_own_contact_page_is_not_a_clinic():
     ('class="site-header"', True), ('id="site-navigation"', True), ('class="menu-item"', True),
     ('class="footer-widgets"', True), ('class="nhsuk-footer"', True), ('class="sidebar"', True),
     ('class="elementor-widget-container"', False), ('class="entry-content"', False),
+    ('class="elementor-widget elementor-widget-text-editor"', False), ('class="widget"', True),
+    ('class="elementor-location-footer"', True),
     ('class="wp-block-columns"', False), ('class="sqs-block-content"', False),
 ])
 def test_chrome_is_recognised_by_whole_class_words(attributes, chrome):
@@ -367,3 +396,57 @@ def test_card_headers_inside_articles_are_content():
             "<p>9 D St<br>Reno, NV 89502</p></article></main>")
     items = clinics_from(body)
     assert [item["name"] for item in items] == ["North Reno Pain Clinic", "South Reno Pain Clinic"]
+
+
+def test_a_bar_of_links_is_a_menu_wherever_it_sits():
+    body = ('<table><tr><td id="menubar"><a href="/">Home</a> | <a href="/k">Ketamine Infusions</a>'
+            ' | <a href="/pt">Physical Therapy</a> | <a href="/c">Contact</a></td></tr>'
+            "<tr><td><h1>Gulf Pain Clinic</h1><p>We offer nerve blocks.</p>"
+            "<p>1 Main St<br>Sarasota, FL 34239</p></td></tr></table>")
+    [item] = clinics_from(body)
+    assert "Physical Therapy" not in item["text"] and "nerve blocks" in item["text"]
+
+
+def test_topic_heading_yields_to_the_site_name():
+    head = '<meta property="og:site_name" content="Hill Country Ketamine Clinic">'
+    body = "<h1>Relief Is Possible</h1><p>3801 N Lamar Blvd<br>Austin, TX 78756</p>"
+    [item] = clinics_from(body, url="https://www.hillcountryketamine.example/", head=head)
+    assert item["name"] == "Hill Country Ketamine Clinic"
+
+
+def test_the_name_at_the_address_can_spell_out_the_site_name():
+    head = '<meta property="og:site_name" content="Bow Valley Ketamine">'
+    body = ("<h1>Visit the clinic</h1><p><b>Bow Valley Ketamine Clinic</b></p><p>Suite 200</p>"
+            "<p>850 2 Street SW</p><p>Calgary, Alberta</p><p>T2P 1J9</p>")
+    [item] = clinics_from(body, url="https://www.bowvalleyketamine.example/contact", head=head)
+    assert item["name"] == "Bow Valley Ketamine Clinic"
+    assert item["street"] == "Suite 200, 850 2 Street SW"
+
+
+def test_location_cards_share_the_intro_and_keep_their_own_map():
+    head = '<meta property="og:site_name" content="Front Range Ketamine">'
+    card = ('<div><h3>Front Range Ketamine – {0}</h3><p>{1}<br>{0}, CO {2}</p>'
+            '<a href="https://www.google.com/maps/search/?api=1&amp;query={3}">Directions</a></div>')
+    body = ("<h1>Our Locations</h1><p>Every clinic offers ketamine infusions for PTSD.</p>"
+            + card.format("Boulder", "1800 30th St", "80301", "40.0181,-105.2540")
+            + card.format("Denver", "200 Columbine St", "80206", "39.7197,-104.9545"))
+    items = clinics_from(body, url="https://frontrangeketamine.example/locations/", head=head)
+    assert [(item["lat"], item["lon"]) for item in items] == [(40.0181, -105.254),
+                                                              (39.7197, -104.9545)]
+    assert all("ketamine infusions for PTSD" in item["text"] for item in items)
+
+
+@pytest.mark.parametrize(("path", "heading"), [
+    ("/privacy-policy/", "Privacy Policy"), ("/terms-of-use", "Terms of Use"),
+    ("/find-a-doctor", "Find a Doctor"), ("/page", "Notice of Privacy Practices"),
+    ("/newsroom/trial-results", "Trial results"),
+])
+def test_legal_search_and_press_pages_yield_nothing(path, heading):
+    body = f"<h1>{heading}</h1><p>Acme Pain Clinic<br>1 Main St<br>Salem, OR 97301</p>"
+    assert clinics_from(body, url=f"https://acmepain.example{path}") == []
+
+
+def test_press_release_yields_nothing_whatever_its_path():
+    body = ("<h1>Trial finds relief</h1><p>Press release</p><p>Results were good.</p>"
+            "<h2>Media contact</h2><p>Acme Health Center<br>1 Main St<br>Salem, OR 97301</p>")
+    assert clinics_from(body, url="https://acmehealth.example/2024-trial") == []

@@ -293,8 +293,39 @@ def test_branches_are_not_filled_from_another_branchs_text():
        "addressLocality": "Reno", "addressRegion": "NV", "postalCode": "89501"}},
       {"@type": "MedicalClinic", "name": "Branch B", "address": {"streetAddress": "2 B St",
        "addressLocality": "Sparks", "addressRegion": "NV", "postalCode": "89431"}}]}"""
-    body = "<h1>Branch A Clinic</h1><p>1 A St<br>Reno, NV 89501</p><p>Call 775-555-0100</p>"
+    body = ("<h1>Branch A Clinic</h1><p>1 A St<br>Reno, NV 89501</p><p>Call 775-555-0100</p>"
+            "<h2>Branch B</h2><p>2 B St<br>Sparks, NV 89431</p>")
     first_branch, second_branch = clinics_from(page(ld, body))
     assert first_branch["phone"] == "775-555-0100"
     assert second_branch["phone"] is None
     assert second_branch["extras"]["disagreements"] == []
+
+
+def test_a_page_showing_one_branch_of_site_wide_data_yields_that_branch():
+    ld = """{"@type": "MedicalOrganization", "name": "Two Branch Clinics", "location": [
+      {"@type": "MedicalClinic", "name": "Branch A", "address": {"streetAddress": "1 A St",
+       "addressLocality": "Reno", "addressRegion": "NV", "postalCode": "89501"}},
+      {"@type": "MedicalClinic", "name": "Branch B", "address": {"streetAddress": "2 B St",
+       "addressLocality": "Sparks", "addressRegion": "NV", "postalCode": "89431"}}]}"""
+    shown = "<h1>Branch B</h1><p>2 B St<br>Sparks, NV 89431</p>"
+    assert [item["name"] for item in clinics_from(page(ld, shown))] == ["Branch B"]
+    unshown = "<h1>Our clinics</h1><p>Two clinics in northern Nevada.</p>"
+    assert [item["name"] for item in clinics_from(page(ld, unshown))] == ["Branch A", "Branch B"]
+
+
+def test_type_case_and_iri_forms_are_recognised():
+    for written in ('"medicalclinic"', '"http://schema.org/MedicalClinic"', '" MedicalClinic "'):
+        ld = ('{"@type": ' + written + ', "name": "Aspen Pain Clinic", "address": '
+              '{"streetAddress": "1 A St", "addressLocality": "Reno", "addressRegion": "NV", '
+              '"postalCode": "89501"}}')
+        [item] = clinics_from(page(ld, "<h1>Welcome</h1>"))
+        assert item["extras"]["method"] == "structured", written
+
+
+def test_geo_of_the_place_a_clinic_is_located_in():
+    ld = """{"@type": "MedicalClinic", "name": "Oak City Infusion Center",
+      "address": {"streetAddress": "3100 Blue Ridge Rd", "addressLocality": "Raleigh",
+                  "addressRegion": "NC", "postalCode": "27612"},
+      "location": {"@type": "Place", "geo": {"latitude": "35.7898", "longitude": "-78.6772"}}}"""
+    [item] = clinics_from(page(ld, "<h1>Ketamine</h1>"))
+    assert (item["lat"], item["lon"]) == (35.7898, -78.6772)

@@ -29,6 +29,10 @@ from crawler.normalise import (
     ("Fax: (206) 555-0119", "US", None),
     ("Hospital switchboard: 0117 496 0000", "GB", None),
     ("555-0100", "US", None),
+    ("(555) 123-4567", "US", "+15551234567"),          # fictional area code, written in full
+    ("+1 555 123 4567", "GB", "+15551234567"),
+    ("tel:5551234567", "US", "+15551234567"),
+    ("1-800-RELIEF-1", "US", "+18007354331"),
     ("call us today", "US", None),
     ("", "US", None),
     (None, "US", None),

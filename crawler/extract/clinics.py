@@ -13,6 +13,7 @@ from crawler.extract.selectors import select_fields
 from crawler.items import ClinicItem
 from crawler.normalise import (
     clean_text,
+    fold,
     home_url,
     looks_like_own_site,
     normalise_email,
@@ -26,8 +27,20 @@ COMPARED_FIELDS = ("phone", "email", "postal_code")
 # Pages where a site's footer address is the clinic's own: home, contact and location pages.
 CONTACT_PATH = re.compile(r"^/?$|contact|location|find-us|directions|visit|about|office", re.I)
 # Blog posts, news and press releases live under paths like these; they are never clinic pages.
-ARTICLE_PATH = re.compile(r"/(?:blog|blogs|news|articles?|posts?|press|press-releases?|stories)/"
+ARTICLE_PATH = re.compile(r"/(?:blog|blogs|news|newsroom|articles?|posts?|press|press-releases?|"
+                          r"media-releases?|stories)/"
                           r"[^/]+|/(?:19|20)\d{2}/\d{2}/", re.I)
+# Pages every clinic site has that say nothing about the clinic: legal notices, search forms.
+OTHER_PATH = re.compile(
+    r"/(?:privacy(?:-policy|-notice)?|notice-of-privacy-practices|hipaa[\w-]*|terms[\w-]*|"
+    r"cookie[\w-]*|disclaimer|accessibility[\w-]*|nondiscrimination[\w-]*|legal|search|"
+    r"find-an?-(?:doctor|provider|physician|specialist)s?)(?:[/.]|$)", re.I)
+OTHER_HEADING = re.compile(
+    r"^(?:privacy (?:policy|notice)|notice of privacy practices|terms (?:of|and) \w+|"
+    r"cookie policy|disclaimer|accessibility statement|search results?|"
+    r"find an? (?:doctor|provider|physician|specialist)s?)\b", re.I)
+RELEASE_LINE = re.compile(r"^(?:press release|news release|media release|for immediate release|"
+                          r"media contacts?|media inquiries)\s*:?$", re.I)
 WELCOME = re.compile(r"^welcome to\s+(?:the\s+)?", re.I)
 POSTAL_COUNTRY = [
     ("CA", re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", re.I)),
@@ -70,13 +83,17 @@ def country_of(record: dict, default: str) -> str:
     return default
 
 
-def _page_name(tree) -> str | None:
-    """The clinic name a single-clinic page gives in its heading, site name or title."""
+def _page_name(tree, site_name: str | None) -> str | None:
+    """The clinic name a single-clinic page gives in its heading, site name or title.
+
+    A heading that names an institution ("Pain Management Service") wins; one that only names a
+    topic ("Ketamine Infusion Therapy", "Relief Is Possible") yields to the site's own name.
+    """
     candidates = tree.xpath("//h1//text()[normalize-space()]/ancestor::h1[1]")
-    names = [WELCOME.sub("", clean_text(h.text_content()) or "") for h in candidates]
-    names.append(clean_text(tree.xpath('string(//meta[@property="og:site_name"]/@content)')))
+    headings = [WELCOME.sub("", clean_text(h.text_content()) or "") for h in candidates]
     title = clean_text(tree.xpath("string(//title)")) or ""
-    names.extend(part.strip() for part in re.split(r"\s[|–—\-:]\s", title))
+    names = ([h for h in headings if heuristics.INSTITUTION_WORDS.search(h)] + [site_name]
+             + headings + [part.strip() for part in re.split(r"\s[|–—\-:]\s", title)])
     return next((name for name in names if heuristics.is_clinic_name(name)), None)
 
 
@@ -112,14 +129,14 @@ def _segments(lines: list[Line], blocks) -> list[tuple[int, int, str | None]]:
     return list(zip(starts, ends, names, strict=True))
 
 
-def heuristic_records(tree, url: str, country: str,
-                      own_content: list[Line] | None = None) -> list[dict]:
+def heuristic_records(tree, url: str, country: str, own_content: list[Line] | None = None,
+                      own_blocks: list | None = None) -> list[dict]:
     """One record per address block with a clinic-like name in the page's visible text."""
     body = _body(tree)
     if own_content is None:
         own_content = heuristics.page_lines(body, skip_chrome=True)
     content = own_content
-    blocks = heuristics.address_blocks(content)
+    blocks = heuristics.address_blocks(content) if own_blocks is None else own_blocks
     if not blocks and CONTACT_PATH.search(urlsplit(url).path):
         content = heuristics.page_lines(body)
         blocks = heuristics.address_blocks(content)
@@ -127,33 +144,43 @@ def heuristic_records(tree, url: str, country: str,
         return []
     # Classification reads the page's own content, never the header, menus or footer.
     own_text = "\n".join(line.text for line in own_content)
-    page_name = _page_name(tree)
+    site_name = site_name_of(tree, url)
+    page_name = _page_name(tree, site_name)
     single = len(blocks) == 1
-    own_site = looks_like_own_site(page_name, url, site_name_of(tree, url))
+    own_site = looks_like_own_site(page_name, url, site_name)
     records = []
-    for (start, end, name), block in zip(_segments(content, blocks), blocks, strict=True):
+    segments = _segments(content, blocks)
+    # On a clinic's own site, what a page says before its first location applies to each one.
+    intro = content[:segments[0][0]] if own_site and not single else []
+    for (start, end, name), block in zip(segments, blocks, strict=True):
         segment = content if single else content[start:end]
         segment_start = 0 if single else start
         near = content[max(segment_start, block.start - 3):min(block.end + 8, end)]
         # Several addresses under one page name: branches of a clinic on its own site only.
-        name = (page_name or name) if single else (name or (page_name if own_site else None))
+        if single:
+            # The name at the address may spell out the page's ("Bow Valley Ketamine" + "Clinic").
+            longer = name and page_name and fold(page_name) in fold(name)
+            name = name if longer else (page_name or name)
+        else:
+            name = name or (page_name if own_site else None)
         if not name:
             continue
         phones = (heuristics.phones_in(near, block.country)
                   or heuristics.phones_in(segment, block.country))
         emails = heuristics.emails_in(near) or heuristics.emails_in(segment)
         links = heuristics.website_links(segment)
+        coordinates = (None, None) if single else heuristics.link_coordinates(segment)
         records.append({
             "name": name, "street": block.street, "locality": block.locality,
             "region": block.region, "postal_code": block.postal_code, "country": block.country,
             "phone": phones[0] if phones else None, "email": emails[0] if emails else None,
             "website": links[0] if links else None,
+            "lat": coordinates[0], "lon": coordinates[1],
             "text": own_text if content is not own_content or single
-            else "\n".join(line.text for line in segment),
+            else "\n".join(line.text for line in intro + segment),
         })
     if single and records:
-        if not records[0]["phone"] and looks_like_own_site(records[0]["name"], url,
-                                                           site_name_of(tree, url)):
+        if not records[0]["phone"] and looks_like_own_site(records[0]["name"], url, site_name):
             # A clinic's own header or footer gives its line; a directory's gives the directory's.
             phones = heuristics.phones_in(heuristics.page_lines(body), blocks[0].country)
             records[0]["phone"] = phones[0] if phones else None
@@ -208,6 +235,21 @@ def _matching(record: dict, candidates: list[dict], alone: bool) -> dict | None:
                 None)
 
 
+def _postcode_key(postal_code: str | None) -> str:
+    return (postal_code or "").replace(" ", "").upper()
+
+
+def not_a_clinic_page(tree, url: str, nodes: list[dict], own_content: list[Line]) -> bool:
+    """Articles, news, press releases, legal notices and search pages: never a clinic's page,
+    whatever site-wide data or footer they carry."""
+    path = urlsplit(url).path
+    if structured.is_article(nodes, tree) or ARTICLE_PATH.search(path) or OTHER_PATH.search(path):
+        return True
+    heading = clean_text(tree.xpath("string((//h1)[1])")) or ""
+    return bool(OTHER_HEADING.match(heading)) or any(
+        RELEASE_LINE.match(line.text) for line in own_content[:40])
+
+
 def _body(tree):
     return tree.find("body") if tree.find("body") is not None else tree
 
@@ -218,7 +260,8 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
     text = decode(html, encoding)
     tree = structured.parse_tree(text)
     nodes = structured.page_nodes(tree, text, url)
-    if structured.is_article(nodes, tree) or ARTICLE_PATH.search(urlsplit(url).path):
+    own_content = heuristics.page_lines(_body(tree), skip_chrome=True)
+    if not_a_clinic_page(tree, url, nodes, own_content):
         return []
     found = [(record, "structured") for record in structured.clinic_records(nodes)]
     for record, _ in found:
@@ -227,8 +270,13 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
                            if not record.get(k)})
         record.pop("address", None)
     by_selectors = _selector_record(tree, selectors) if selectors else {}
-    own_content = heuristics.page_lines(_body(tree), skip_chrome=True)
-    by_text = heuristic_records(tree, url, country, own_content)
+    own_blocks = heuristics.address_blocks(own_content)
+    by_text = heuristic_records(tree, url, country, own_content, own_blocks)
+    if len(found) > 1:
+        # Site-wide data lists every branch; a page that shows some of them is about those.
+        shown = {_postcode_key(block.postal_code) for block in own_blocks}
+        found = [pair for pair in found
+                 if _postcode_key(pair[0].get("postal_code")) in shown] or found
     if not found and by_selectors.get("name") and (by_selectors.get("street")
                                                    or by_selectors.get("postal_code")):
         found = [(by_selectors, "selectors")]

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
-from crawler.normalise import clean_text
+from crawler.normalise import NANP_NUMBER, clean_text
 
 BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
@@ -21,13 +21,15 @@ SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe",
              "button", "option", "title", "meta", "link"}
 # Site chrome: never part of what a page says about a clinic's care. A class or id is chrome when
 # it is one of these words or starts or ends with one ("site-header", "menu-item"), not when the
-# word sits inside a page builder's name ("elementor-widget-container" is content).
+# word sits inside a page builder's name ("elementor-widget-container" is content). Page builders
+# call every content block a widget ("elementor-widget"), so "widget" counts only as a prefix.
 CHROME_WORDS = (
-    "nav|navbar|navigation|menu|menus|breadcrumb|breadcrumbs|sidebar|widget|widgets|cookie|"
+    "nav|navbar|navigation|menu|menus|breadcrumb|breadcrumbs|sidebar|cookie|"
     "cookies|footer|header|masthead|skip-link|social|share|sharing|related|comment|comments|"
     "newsletter|popup|modal|recent|latest|posts"
 )
-CHROME = re.compile(rf"^(?:{CHROME_WORDS})(?:$|[-_])|[-_](?:{CHROME_WORDS})$", re.I)
+CHROME = re.compile(rf"^(?:{CHROME_WORDS}|widget|widgets)(?:$|[-_])|[-_](?:{CHROME_WORDS})$",
+                    re.I)
 CHROME_TAGS = {"nav", "header", "footer", "aside", "form"}
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
@@ -69,6 +71,10 @@ COUNTRY_WORDS = re.compile(r"^(?:USA|U\.S\.A?\.?|United States(?: of America)?|C
                            r"United Kingdom|UK|U\.K\.|England|Scotland|Wales|Northern Ireland|"
                            r"Australia)\.?$", re.I)
 MAX_ADDRESS_LINE = 140
+SPLIT_LINE = 40  # the longest line an address split over several lines is read from
+# Footers join name, address and phone on one line: "Clinic · 12 Main St, Town, ST 00000 · Call".
+LINK_BAR_REST = re.compile(r"[\s|·•/,\-–—]+")
+SEPARATOR = re.compile(r"\s+[·•|]\s+")
 UK_COUNTY = re.compile(
     r"^(?:\w+shire|(?:greater|west|east|north|south) \w+|county \w+|co\. \w+|surrey|kent|essex|"
     r"middlesex|sussex|devon|cornwall|dorset|somerset|norfolk|suffolk|cumbria|merseyside|"
@@ -121,10 +127,15 @@ LISTING_TITLE = re.compile(r"\b(?:clinics|centers|centres|doctors|providers|spec
                            r"^(?:best|top|find|search|browse|list of)\b", re.I)
 NOT_A_NAME = re.compile(r"^(?:contact(?: us)?|home|about(?: us)?|location[s]?|our locations?|"
                         r"address|directions|hours|office hours|get in touch|find us|visit us|"
-                        r"welcome|menu|phone|email|book(?: an)? appointment|services)\b", re.I)
+                        r"welcome|menu|phone|email|book(?: an)? appointment|services|visit|call|"
+                        r"meet|schedule|request|make an appointment)\b", re.I)
 SENTENCE_LIKE = re.compile(r"(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bJr)[.!?]\s|:|\d{3}|"
                            r"^(?:how|what|why|when|where|who|understanding|living|is|are|do|"
                            r"does|can|should|welcome to)\b", re.I)
+# North American toll-free numbers spelled in letters: "1-800-RELIEF-1", "(888) KETAMINE".
+VANITY = re.compile(r"(?<![\w-])(?:1[-. ])?(?:\(8(?:00|33|44|55|66|77|88)\) ?|"
+                    r"8(?:00|33|44|55|66|77|88)[-.])"
+                    r"(?=[\dA-Z-]{0,8}[A-Z]{2})[\dA-Z](?:[-. ]?[\dA-Z]){6}")
 NOT_CLINIC_PHONE = re.compile(r"\b(?:fax|facsimile|switchboard|main hospital|hospital main|"
                               r"operator|general enquiries line)\b|(?:^|[\s|/])F\s*[:.]", re.I)
 OBFUSCATED_EMAIL = re.compile(
@@ -181,6 +192,15 @@ def _plain(text: str) -> str:
     return (clean_text(text) or "") if "<" in text else SPACE.sub(" ", text).strip()
 
 
+def _link_bar(text: str, links: list[tuple[str, str]]) -> bool:
+    """A line of nothing but links and separators ("Home | Nerve Blocks | Contact"): a menu."""
+    if len(links) < 3:
+        return False
+    for _, link_text in links:
+        text = text.replace(link_text, "", 1)
+    return not LINK_BAR_REST.sub("", text)
+
+
 def page_lines(root, skip_chrome: bool = False) -> list[Line]:
     """The visible lines of an element: blocks and `<br>` break lines, table cells too."""
     lines: list[Line] = []
@@ -189,6 +209,9 @@ def page_lines(root, skip_chrome: bool = False) -> list[Line]:
     def flush():
         nonlocal current
         text = _plain(current.text)
+        if skip_chrome and _link_bar(text, current.links):
+            text = ""
+            current.links = []
         if text:
             current.text = text
             lines.append(current)
@@ -275,6 +298,25 @@ def _match_line(text: str):
     return None
 
 
+def _split_match(lines: list[Line], index: int):
+    """An address whose town, region and postcode sit on short lines of their own.
+
+    "Calgary, Alberta / T2P 1J9", "Chatswood / NSW / 2067": the lines ending at `index` are read
+    as one, shortest run first. Returns (match, first line, joined text) or (None, index, "").
+    """
+    if len(lines[index].text) > SPLIT_LINE or not re.search(r"\d", lines[index].text):
+        return None, index, ""
+    for first in range(index - 1, max(index - 4, -1), -1):
+        if len(lines[first].text) > SPLIT_LINE:
+            break
+        text = ", ".join(ADDRESS_LABEL.sub("", line.text).strip(" ,")
+                         for line in lines[first:index + 1])
+        found = _match_line(text)
+        if found:
+            return found, first, text
+    return None, index, ""
+
+
 def address_blocks(lines: list[Line]) -> list[AddressBlock]:
     """Every street address written in the lines (a paragraph of prose holds none)."""
     blocks: list[AddressBlock] = []
@@ -282,19 +324,21 @@ def address_blocks(lines: list[Line]) -> list[AddressBlock]:
         text = ADDRESS_LABEL.sub("", line.text)
         if len(text) > MAX_ADDRESS_LINE:
             continue
-        found = _match_line(text)
+        found, first = _match_line(text), index
+        if not found:
+            found, first, text = _split_match(lines, index)
         if not found:
             continue
         country, match = found
         locality = match.group("locality")
-        prefix = text[:match.start()]
+        prefix = SEPARATOR.sub(", ", text[:match.start()])
         joined = prefix.strip() and not prefix.rstrip().endswith(",")
         if locality and country != "GB" and joined and _street_split(locality)[0]:
             # "4545 N 44th St Phoenix, AZ": the locality match began inside the street.
             street_end, locality = _street_split(locality)
             prefix = f"{prefix}{street_end}"
         parts = _from_first_street(prefix.split(","))
-        start = index
+        start = first
         if country == "GB" and not locality and index > 0 and not STREET.match(
                 lines[index - 1].text):
             locality = lines[index - 1].text.strip(" ,")
@@ -306,7 +350,8 @@ def address_blocks(lines: list[Line]) -> list[AddressBlock]:
             locality = parts.pop()  # "10 High St, Guildford, Surrey GU1 3AA"
         before = []
         while start > 0 and len(before) < 3:
-            candidate = ADDRESS_LABEL.sub("", lines[start - 1].text).strip(" ,")
+            candidate = SEPARATOR.sub(", ", ADDRESS_LABEL.sub("", lines[start - 1].text))
+            candidate = candidate.strip(" ,")
             if not candidate or not (STREET.match(candidate) or UNIT.match(candidate)):
                 break
             if lines[start - 1].heading and not candidate[0].isdigit():
@@ -341,20 +386,25 @@ def phones_in(lines: list[Line], country: str) -> list[str]:
     """Phone numbers of the lines in order, `tel:` links first; fax and switchboards skipped."""
     found: list[str] = []
     for index, line in enumerate(lines):
-        label = line.text if index == 0 else f"{lines[index - 1].text} {line.text}"
         for href, text in line.links:
             if href.lower().startswith(("tel:", "callto:")):
                 context = _label_before(line.text, text) or (text if not line.text else "")
                 if not NOT_CLINIC_PHONE.search(context or ""):
                     found.append(unquote(href.split(":", 1)[1]))
-        for match in phonenumbers.PhoneNumberMatcher(line.text, country,
-                                                     leniency=phonenumbers.Leniency.VALID):
-            context = line.text[max(0, match.start - 40):match.start]
+        matches = [(match.start, match.raw_string) for match in phonenumbers.PhoneNumberMatcher(
+            line.text, country, leniency=phonenumbers.Leniency.VALID)]
+        if country in ("US", "CA"):
+            matches += [(match.start(), match.group()) for pattern in (VANITY, NANP_NUMBER)
+                        for match in pattern.finditer(line.text)
+                        if not any(start == match.start() for start, _ in matches)]
+            matches.sort()
+        for start, number in matches:
+            context = line.text[max(0, start - 40):start]
             if not context.strip() and index > 0 and len(lines[index - 1].text) < 30:
-                context = label
+                context = f"{lines[index - 1].text} {context}"  # "Fax:" in the cell before
             if NOT_CLINIC_PHONE.search(_last_label(context)):
                 continue
-            found.append(match.raw_string)
+            found.append(number)
     return found
 
 
@@ -411,6 +461,16 @@ def map_link_coordinates(url: str) -> tuple[float, float] | None:
             if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0):
                 return lat, lon
     return None
+
+
+def link_coordinates(lines: list[Line]) -> tuple[float, float] | tuple[None, None]:
+    """Where the first map link in the lines points ("Get directions" on a location card)."""
+    for line in lines:
+        for href, _ in line.links:
+            found = map_link_coordinates(href)
+            if found:
+                return found
+    return None, None
 
 
 def map_coordinates(tree) -> tuple[float, float] | None:

@@ -27,13 +27,16 @@ NESTING_KEYS = ("itemListElement", "item", "mainEntity", "about")
 TRAILING_COMMA = re.compile(r",\s*([}\]])")
 SCHEMA_IRI = re.compile(r"^https?://schema\.org/")
 HTML_COMMENT = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
+# Hand-written JSON-LD gets the case wrong ("medicalclinic"); the types we act on are known.
+KNOWN_TYPES = {name.lower(): name for name in CLINIC_TYPES | ARTICLE_TYPES}
 
 
 def type_names(node: dict) -> set[str]:
     """Short schema.org type names of a node ("http://schema.org/Physician" -> "Physician")."""
     raw = node.get("@type") or []
     raw = raw if isinstance(raw, list) else [raw]
-    return {str(name).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] for name in raw}
+    names = (str(name).strip().rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] for name in raw)
+    return {KNOWN_TYPES.get(name.lower(), name) for name in names}
 
 
 def load_json_lenient(text: str) -> list:
@@ -183,9 +186,11 @@ def _record(node: dict, parent: dict | None = None) -> dict:
         "types": sorted(type_names(node)),
     }
     place = node.get("location")
-    if isinstance(place, dict) and not record.get("street") and not record.get("address"):
-        record.update({k: v for k, v in _address(place).items() if v})
-        record.update(_geo(place))
+    if isinstance(place, dict):
+        if not record.get("street") and not record.get("address"):
+            record.update({k: v for k, v in _address(place).items() if v})
+        if "lat" not in record:
+            record.update(_geo(place))
     if parent:
         for key in ("street", "address", "locality", "region", "postal_code", "country", "lat",
                     "lon", "website"):
