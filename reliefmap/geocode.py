@@ -44,6 +44,20 @@ class Place:
     region: str | None
 
 
+# The UK's regions are nations; people know them by name, not by ISO code.
+UK_NATIONS = {"GB-ENG": "England", "GB-SCT": "Scotland", "GB-WLS": "Wales",
+              "GB-NIR": "Northern Ireland"}
+# The directory's countries: spelling suggestions come from these only.
+DIRECTORY_COUNTRIES = ("US", "CA", "GB", "AU")
+
+
+def place_label(name: str, region: str | None, country: str, postal_code: str = "") -> str:
+    """How a place reads to a person, and can be typed back: "New York, NY 10001",
+    "Toronto, ON M5V", "Leeds, England LS1", "Paris, FR"."""
+    where = UK_NATIONS.get(region or "") or (region.split("-", 1)[1] if region else country)
+    return f"{name}, {where} {postal_code}".rstrip()
+
+
 @dataclass(frozen=True)
 class City:
     name: str
@@ -55,7 +69,7 @@ class City:
 
     @property
     def label(self) -> str:
-        return f"{self.name}, {self.region or self.country}"
+        return place_label(self.name, self.region, self.country)
 
     def place(self, label: str | None = None) -> Place:
         return Place(self.lat, self.lon, label or self.label, self.country, self.region)
@@ -131,7 +145,7 @@ def _us_zip(postal_code: str) -> Place | None:
     entry = found[0]
     region = f"US-{entry['state']}"
     return Place(float(entry["lat"]), float(entry["long"]),
-                 f"{entry['city']}, {region} {postal_code[:5]}", "US", region)
+                 place_label(entry["city"].title(), region, "US", postal_code[:5]), "US", region)
 
 
 def _ca_postal(postal_code: str) -> Place | None:
@@ -141,7 +155,7 @@ def _ca_postal(postal_code: str) -> Place | None:
         if compact[:length] in table:
             place, lat, lon = table[compact[:length]]
             region = normalise_region(None, "CA", postal_code=compact[:3] + " 1A1")
-            return Place(lat, lon, f"{place}, {region} {compact[:3]}", "CA", region)
+            return Place(lat, lon, place_label(place, region, "CA", compact[:3]), "CA", region)
     return None
 
 
@@ -172,7 +186,7 @@ def geocode_postal_code(postal_code: str, country: str) -> Place | None:
         city = _city_for_postcode(code, country)
         if city:
             region = normalise_region(None, country, postal_code=code)
-            return city.place(f"{city.name}, {region} {code}")
+            return city.place(place_label(city.name, region, country, code))
     return None
 
 
@@ -194,10 +208,23 @@ def geocode_address(postal_code: str | None, locality: str | None, region: str |
 
 @lru_cache(maxsize=1024)
 def geocode_place(query: str, default_country: str = "US") -> Place | None:
-    """Resolve what a patient types: "10001", "M5V", "EH1", "Leeds", "Vancouver, BC"."""
+    """Resolve what a patient types: "10001", "M5V", "EH1", "Leeds", "Vancouver, BC", and an
+    address's last line ("New York, NY 10001": the postal code decides)."""
     text = re.sub(r"\s+", " ", (query or "").strip())
     if not text:
         return None
+    place = _geocode_postal_text(text)
+    if place is None and "," in text:
+        words = text.rsplit(",", 1)[1].split()
+        for size in (2, 1):  # "ON M5V 3L9", "NY 10001"
+            if len(words) > size:
+                place = _geocode_postal_text(" ".join(words[-size:]))
+                if place:
+                    break
+    return place or _geocode_city(text, default_country.upper())
+
+
+def _geocode_postal_text(text: str) -> Place | None:
     upper = text.upper()
     for country, pattern in (("US", US_ZIP), ("CA", CA_POSTAL), ("GB", UK_POSTAL),
                              ("AU", AU_POSTAL)):
@@ -205,7 +232,7 @@ def geocode_place(query: str, default_country: str = "US") -> Place | None:
             place = geocode_postal_code(upper, country)
             if place:
                 return place
-    return _geocode_city(text, default_country.upper())
+    return None
 
 
 def _geocode_city(text: str, default_country: str) -> Place | None:
@@ -237,13 +264,16 @@ def _region_with_city(text: str, name: str) -> str | None:
 def _suggestion_choices() -> tuple[list[str], list[City]]:
     names, best = [], []
     for key, found in cities().items():
-        names.append(key)
-        best.append(found[0])
+        found = [city for city in found if city.country in DIRECTORY_COUNTRIES]
+        if found:
+            names.append(key)
+            best.append(found[0])
     return names, best
 
 
 def suggest_places(query: str, limit: int = 5) -> list[str]:
-    """Close matches for a misspelled city ("Torronto" -> "Toronto, CA-ON"), best first."""
+    """Close matches for a misspelled city in the directory's countries ("Torronto" ->
+    "Toronto, ON"), best first."""
     key = fold(query or "")
     if len(key) < 3:
         return []

@@ -79,15 +79,36 @@ def test_geocode_address_unknown(args):
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    ("Torronto", "Toronto, CA-ON"),
-    ("Edinbrugh", "Edinburgh, GB-SCT"),
-    ("Vancuver", "Vancouver, CA-BC"),
-    ("Melborne", "Melbourne, AU-VIC"),
+    ("Torronto", "Toronto, ON"),
+    ("Edinbrugh", "Edinburgh, Scotland"),
+    ("Vancuver", "Vancouver, BC"),
+    ("Melborne", "Melbourne, VIC"),
 ])
 def test_suggest_places(query, expected):
     suggestions = suggest_places(query)
     assert suggestions[0] == expected
     assert len(suggestions) <= 5
+
+
+def test_suggestions_come_from_the_directory_countries_only():
+    suggestions = suggest_places("Springfeld")
+    assert suggestions[0] == "Springfield, MO"
+    assert all(not label.endswith((", DE", ", FR")) for label in suggestions)
+
+
+@pytest.mark.parametrize(("query", "label"), [
+    ("10001", "New York, NY 10001"),
+    ("M5V", "Toronto, ON M5V"),
+    ("LS1", "Leeds, England LS1"),
+    ("Cardiff", "Cardiff, Wales"),
+    ("2000", "Sydney, NSW 2000"),
+])
+def test_a_place_reads_plainly_and_its_label_finds_it_again(query, label):
+    place = geocode_place(query)
+    assert place.label == label
+    again = geocode_place(label)
+    assert (again.label, round(again.lat, 3), round(again.lon, 3)) == (
+        label, round(place.lat, 3), round(place.lon, 3))
 
 
 def test_suggest_places_short_or_far_query():
