@@ -35,7 +35,7 @@ TELNETCONSOLE_ENABLED = False
 # Conditional requests: an unchanged page costs a 304 and no extraction.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_STORAGE = "crawler.httpcache.PageCacheStorage"
 HTTPCACHE_DIR = str(_config.resolve_path(_crawler.http_cache_dir).resolve())
 HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 

@@ -24,7 +24,9 @@ class ClinicIndex:
     def __init__(self):
         self.by_phone: dict[str, str] = {}
         self.by_domain: dict[str, str] = {}
-        self.by_postal_code: dict[str, list[tuple[str, str]]] = {}
+        # (postal code, the numbers in the name) -> [(folded name, identity)]: "Clinic 2" is not
+        # "Clinic 3", so only names with the same numbers are compared, not the whole postcode.
+        self.by_place: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] = {}
 
     def add(self, identity: str, phone, website, postal_code, name) -> None:
         if phone:
@@ -32,7 +34,9 @@ class ClinicIndex:
         if domain := website_domain(website):
             self.by_domain.setdefault(domain, identity)
         if postal_code and name:
-            self.by_postal_code.setdefault(postal_code, []).append((fold(name), identity))
+            folded = fold(name)
+            self.by_place.setdefault((postal_code, tuple(NUMBER.findall(folded))), []).append(
+                (folded, identity))
 
     def find(self, phone, website, postal_code, name) -> str | None:
         if phone and phone in self.by_phone:
@@ -40,11 +44,10 @@ class ClinicIndex:
         if (domain := website_domain(website)) and domain in self.by_domain:
             return self.by_domain[domain]
         folded = fold(name or "")
-        numbers = NUMBER.findall(folded)
-        for other, identity in self.by_postal_code.get(postal_code or "", []):
-            # "Clinic 2" is not "Clinic 3": numbers in names tell clinics apart.
-            if (folded and numbers == NUMBER.findall(other)
-                    and fuzz.token_set_ratio(folded, other) >= NAME_SIMILARITY):
+        if not folded:
+            return None
+        for other, identity in self.by_place.get((postal_code, tuple(NUMBER.findall(folded))), []):
+            if fuzz.token_set_ratio(folded, other) >= NAME_SIMILARITY:
                 return identity
         return None
 

@@ -1,22 +1,40 @@
 """The only database writer of a crawl: a source record per record with provenance, new entries
-as pending (or published for trusted sources), changes to published entries as proposals."""
+as pending (or published for trusted sources), changes to published entries as proposals.
+
+Each item is written in one transaction, so a killed crawl leaves no half-written entry. Records
+of entries nobody knew (nearly all of a first crawl) wait for a batch that one transaction
+writes with an INSERT per table (`new_entries`); that keeps the guarantee, since a batch is
+whole or absent, and an item counts as stored only once its batch committed. A kill loses at
+most the waiting batch, whose pages have no records yet and so are fetched again next time.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall
 
 from crawler.items import ClinicItem
 from crawler.normalise import fold
 from crawler.pipelines import CountingPipeline
+from crawler.pipelines.new_entries import (
+    EMPTY,
+    insert_entries,
+    insert_records,
+    insert_reviews,
+    stated,
+)
 from crawler.preview import record as printed_record
 from crawler.spiders.source import page_unchanged
 from models import Database, utcnow
-from models.directory import MERGED, PENDING, PUBLISHED, REJECTED, Clinic, Location, Resource
+from models.directory import MERGED, PUBLISHED, REJECTED, Clinic, Location, Resource
 from models.entries import (
     LOCATION_FIELDS,
     apply_clinic_fields,
@@ -27,11 +45,13 @@ from models.entries import (
     resource_fields,
     resource_fields_from_record,
 )
-from models.staging import CHANGE, NEW, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
+from models.staging import CHANGE, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
+from models.taxonomy import Term
 from reliefmap.setup import sync_config
 
-EMPTY = (None, "", [])
 UNCHANGED_BATCH = 200
+NEW_BATCH = 50  # records of new entries written together
+NEW_BATCH_SECONDS = 0.5  # the longest a waiting record waits for its batch to fill
 
 
 def fingerprint(fields: dict) -> str:
@@ -39,19 +59,33 @@ def fingerprint(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def stated(fields: dict) -> dict:
-    """The fields a record actually states: a page that omits a field does not erase it."""
-    return {name: value for name, value in fields.items() if value not in EMPTY}
+@dataclass
+class Incoming:
+    """An item on its way into the store, with the source record row it makes."""
+
+    item: object
+    entry_type: str  # clinic | resource
+    fields: dict
+    record: dict  # the source record's columns, but its entry and location
+    provenance: dict
+    stored: Deferred = field(default_factory=Deferred)  # fires once the batch committed
+
+    @property
+    def key(self) -> str:
+        return self.record["record_key"]
 
 
 class StorePipeline(CountingPipeline):
-    """Write each item in its own transaction, so a killed crawl leaves no half-written entry."""
+    """Write each item in one transaction: a killed crawl leaves no half-written entry."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         crawler.signals.connect(self.page_unchanged, signal=page_unchanged)
         self.clinic_of_record: dict[str, int] = {}  # record keys seen this crawl -> clinic id
         self.unchanged_urls: list[str] = []
+        self.batch: list[Incoming] = []
+        self.batch_urls: set[str] = set()  # of its resources
+        self.batch_timer = LoopingCall(self.write_batch)
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -64,8 +98,16 @@ class StorePipeline(CountingPipeline):
                 select(SourceRecord.url, func.min(SourceRecord.fetched_at))
                 .where(SourceRecord.source_id == self.source_id).group_by(SourceRecord.url))
             spider.known_urls = {url: fetched for url, fetched in rows}
+            # Keys without a record need no look-up: most records of a first crawl are new.
+            self.record_keys = set(self.session.scalars(select(SourceRecord.record_key).where(
+                SourceRecord.source_id == self.source_id)))
+            self.term_slugs = set(self.session.scalars(select(Term.slug)))
+        self.batch_timer.start(NEW_BATCH_SECONDS, now=False)
 
     def close_spider(self):
+        if self.batch_timer.running:
+            self.batch_timer.stop()
+        self.write_batch()
         self.flush_unchanged()
         self.session.close()
         self.database.dispose()
@@ -75,52 +117,159 @@ class StorePipeline(CountingPipeline):
                 "run_id": getattr(self.crawler.spider, "run_id", None),
                 "fetched_at": now.isoformat(timespec="seconds")}
 
-    def process_item(self, item):
+    async def process_item(self, item):
+        incoming = self.incoming(item)
+        extras = item["extras"]
+        if incoming.key in self.record_keys or extras.get("same_as") or (
+                incoming.entry_type == "resource" and incoming.fields["url"] in self.batch_urls):
+            self.write_batch()  # this item may update an entry that the batch makes
+            return self.store_alone(incoming)
+        if any(waiting.key == incoming.key for waiting in self.batch):
+            self.write_batch()
+        self.batch.append(incoming)
+        if incoming.entry_type == "resource":
+            self.batch_urls.add(incoming.fields["url"])
+        if len(self.batch) >= NEW_BATCH:
+            self.write_batch()
+        return await maybe_deferred_to_future(incoming.stored)
+
+    def incoming(self, item) -> Incoming:
         is_clinic = isinstance(item, ClinicItem)
         printed = printed_record(item)
         fields = (clinic_fields_from_record(printed) if is_clinic
                   else resource_fields_from_record(printed))
+        key = item["extras"]["record_key"]
+        url = item.get("source_url") or key
+        now = utcnow()
+        record = {"source_id": self.source_id, "record_key": key,
+                  "entry_type": "clinic" if is_clinic else "resource", "url": url,
+                  "payload": fields, "fingerprint": fingerprint(fields),
+                  "crawl_run_id": getattr(self.crawler.spider, "run_id", None),
+                  "fetched_at": now, "first_seen": now, "last_seen": now, "last_changed": now,
+                  "missed_runs": 0}
+        return Incoming(item, record["entry_type"], fields, record, self.provenance(url, now))
+
+    def write_batch(self) -> None:
+        """Write the waiting records of new entries."""
+        batch, self.batch = self.batch, []
+        self.batch_urls.clear()
+        if batch:
+            self.write(batch)
+
+    def write(self, batch: list[Incoming]) -> None:
+        """Records of new entries in one transaction; when that fails, each alone, so that only
+        the record at fault is dropped."""
+        try:
+            with self.session.begin():
+                known = self.known_resource_urls(batch)
+                self.insert_new([incoming for incoming in batch if incoming.entry_type == "clinic"
+                                 or incoming.fields["url"] not in known])
+        except SQLAlchemyError as exc:
+            if len(batch) == 1:
+                batch[0].stored.errback(self.cannot_store(batch[0].item, exc))
+            else:
+                for incoming in batch:
+                    self.write([incoming])
+            return
+        for incoming in batch:
+            if incoming.entry_type == "resource" and incoming.fields["url"] in known:
+                try:  # a resource that another source or page brought already
+                    incoming.stored.callback(self.store_alone(incoming))
+                except DropItem as exc:
+                    incoming.stored.errback(exc)
+                continue
+            self.record_keys.add(incoming.key)
+            if incoming.entry_type == "clinic":
+                self.clinic_of_record[incoming.key] = incoming.record["clinic_id"]
+            self.count("reliefmap/items/new")
+            incoming.stored.callback(incoming.item)
+
+    def known_resource_urls(self, batch: list[Incoming]) -> set[str]:
+        urls = {incoming.fields["url"] for incoming in batch if incoming.entry_type == "resource"}
+        if not urls:
+            return set()
+        return set(self.session.scalars(select(Resource.url).where(Resource.url.in_(urls))))
+
+    def insert_new(self, batch: list[Incoming]) -> None:
+        """Entries, locations, terms, source records and review items of a batch."""
+        connection, now = self.session.connection(), utcnow()
+        trusted = self.source.trust == "auto"
+        for entry_type in ("clinic", "resource"):
+            group = [incoming for incoming in batch if incoming.entry_type == entry_type]
+            if not group:
+                continue
+            entries = insert_entries(
+                connection, entry_type, [(incoming.fields, incoming.provenance)
+                                         for incoming in group],
+                trusted=trusted, now=now, term_slugs=self.term_slugs)
+            for incoming, (entry_id, location_id) in zip(group, entries, strict=True):
+                incoming.record.update(clinic_id=None, resource_id=None, location_id=location_id)
+                incoming.record[f"{entry_type}_id"] = entry_id
+            record_ids = insert_records(connection, [incoming.record for incoming in group])
+            if not trusted:
+                insert_reviews(connection, entry_type, [
+                    (entry_id, record_id) for (entry_id, _), record_id
+                    in zip(entries, record_ids, strict=True)], now)
+
+    def store_alone(self, incoming: Incoming):
+        """An item that may touch what is stored already, in a transaction of its own."""
         try:
             # Flushed where an id is needed and at commit: each autoflush costs a unit of work.
             with self.session.begin(), self.session.no_autoflush:
-                outcome = self.store(item, fields, "clinic" if is_clinic else "resource")
+                outcome = self.store(incoming)
         except SQLAlchemyError as exc:
+            self.clinic_of_record.pop(incoming.key, None)  # its clinic may be rolled back
+            raise self.cannot_store(incoming.item, exc) from None
+        finally:
+            # One item's objects are not needed by the next: a small session stays fast.
             self.session.expunge_all()
-            self.count("store/error")
-            raise DropItem(f"cannot store {item.get('source_url')}: {exc.__class__.__name__}: "
-                           f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}"
-                           ) from None
-        # One item's objects are not needed by the next: a small session stays fast and small.
-        self.session.expunge_all()
         self.count(f"reliefmap/items/{outcome}")
-        return item
+        return incoming.item
 
-    def store(self, item, fields: dict, entry_type: str) -> str:
+    def cannot_store(self, item, exc: SQLAlchemyError) -> DropItem:
+        self.count("store/error")
+        return DropItem(f"cannot store {item.get('source_url')}: {exc.__class__.__name__}: "
+                        f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}")
+
+    def store(self, incoming: Incoming) -> str:
         """new, changed or unchanged."""
-        session, now = self.session, utcnow()
-        extras = item.get("extras") or {}
-        key = extras["record_key"]
-        record = session.scalar(select(SourceRecord).where(
-            SourceRecord.source_id == self.source_id, SourceRecord.record_key == key))
-        digest = fingerprint(fields)
-        if record is not None and record.fingerprint == digest:
+        key, entry_type, fields = incoming.key, incoming.entry_type, incoming.fields
+        same_as = incoming.item["extras"].get("same_as")
+        now = incoming.record["fetched_at"]
+        record = None
+        if key in self.record_keys:
+            record = self.session.scalar(select(SourceRecord).where(
+                SourceRecord.source_id == self.source_id, SourceRecord.record_key == key))
+        if record is not None and record.fingerprint == incoming.record["fingerprint"]:
             self.seen(record, now)
             return "unchanged"
+        connection = self.session.connection()
         if record is None:
-            record = SourceRecord(source_id=self.source_id, record_key=key, entry_type=entry_type,
-                                  first_seen=now)
-            session.add(record)
-        record.url = item.get("source_url") or key
-        record.payload, record.fingerprint = fields, digest
-        record.crawl_run_id = getattr(self.crawler.spider, "run_id", None)
-        record.fetched_at = record.last_seen = record.last_changed = now
-        record.missed_runs = 0
-        provenance = self.provenance(record.url, now)
-        if entry_type == "clinic":
-            outcome = self.store_clinic(record, fields, extras.get("same_as"), provenance, now)
-            self.clinic_of_record[key] = record.clinic_id
+            entry = self.known_entry(entry_type, fields, same_as)
+            [record_id] = insert_records(connection, [incoming.record])
+            self.record_keys.add(key)
+            record = self.session.get(SourceRecord, record_id)
         else:
-            outcome = self.store_resource(record, fields, provenance, now)
+            for name in ("url", "payload", "fingerprint", "crawl_run_id", "fetched_at",
+                         "last_seen", "last_changed", "missed_runs"):
+                setattr(record, name, incoming.record[name])
+            entry = ((record.clinic if entry_type == "clinic" else record.resource)
+                     or self.known_entry(entry_type, fields, same_as))
+        if entry is None:  # no entry yet: a record whose entry is gone, or of another kind
+            [(entry_id, location_id)] = insert_entries(
+                connection, entry_type, [(fields, incoming.provenance)],
+                trusted=self.source.trust == "auto", now=now, term_slugs=self.term_slugs)
+            setattr(record, f"{entry_type}_id", entry_id)
+            record.location_id = location_id
+            if self.source.trust != "auto":
+                insert_reviews(connection, entry_type, [(entry_id, record.id)], now)
+            outcome = "new"
+        elif entry_type == "clinic":
+            outcome = self.store_clinic(record, entry, fields, incoming.provenance, now)
+        else:
+            outcome = self.store_resource(record, entry, fields, incoming.provenance, now)
+        if entry_type == "clinic":
+            self.clinic_of_record[key] = record.clinic_id
         return outcome
 
     def seen(self, record: SourceRecord, now) -> None:
@@ -156,7 +305,13 @@ class StorePipeline(CountingPipeline):
                     .values(last_verified=now).execution_options(synchronize_session=False))
         self.count("reliefmap/items/unchanged", seen.rowcount)
 
-    def known_clinic(self, same_as: str | None) -> Clinic | None:
+    def known_entry(self, entry_type: str, fields: dict, same_as: str | None):
+        """The clinic a duplicate belongs to, or the resource at the same URL; None if new."""
+        if entry_type == "clinic":
+            return self.known_clinic(same_as) if same_as else None
+        return self.session.scalar(select(Resource).where(Resource.url == fields["url"]))
+
+    def known_clinic(self, same_as: str) -> Clinic | None:
         """The clinic a duplicate belongs to, following merges."""
         clinic = None
         if same_as and same_as.startswith("clinic:"):
@@ -168,20 +323,9 @@ class StorePipeline(CountingPipeline):
             clinic = self.session.get(Clinic, clinic.merged_into_id)
         return clinic
 
-    def store_clinic(self, record, fields: dict, same_as, provenance: dict, now) -> str:
+    def store_clinic(self, record, clinic: Clinic, fields: dict, provenance: dict, now) -> str:
+        """A record of a known clinic: unchanged, a proposal, or changes applied."""
         session = self.session
-        clinic = record.clinic or self.known_clinic(same_as)
-        if clinic is None:
-            clinic = Clinic(slug=self.unique_slug(Clinic, fields["name"]), name=fields["name"],
-                            locations=[Location()])
-            session.add(clinic)
-            apply_clinic_fields(session, clinic, fields, clinic.locations[0])
-            clinic.provenance = {name: provenance for name in stated(fields)}
-            record.clinic = clinic
-            session.flush()
-            record.location_id = clinic.locations[0].id
-            self.introduce(clinic, record, "clinic", now)
-            return "new"
         record.clinic = clinic
         location = self.location_for(clinic, record, fields)
         current = clinic_fields(clinic, location or Location())
@@ -233,20 +377,10 @@ class StorePipeline(CountingPipeline):
             return clinic.locations[0]  # the record names no place of its own
         return None
 
-    def store_resource(self, record, fields: dict, provenance: dict, now) -> str:
+    def store_resource(self, record, resource: Resource, fields: dict, provenance: dict,
+                       now) -> str:
+        """A record of a known resource: unchanged, a proposal, or changes applied."""
         session = self.session
-        resource = record.resource or session.scalar(
-            select(Resource).where(Resource.url == fields["url"]))
-        if resource is None:
-            resource = Resource(slug=self.unique_slug(Resource, fields["title"]),
-                                title=fields["title"], url=fields["url"])
-            session.add(resource)
-            apply_resource_fields(session, resource, fields)
-            resource.provenance = {name: provenance for name in stated(fields)}
-            record.resource = resource
-            session.flush()
-            self.introduce(resource, record, "resource", now)
-            return "new"
         record.resource = resource
         diff = field_diff(resource_fields(resource), stated(fields))
         if resource.state == REJECTED or not diff:
@@ -262,15 +396,6 @@ class StorePipeline(CountingPipeline):
                                **{name: provenance for name in changes}}
         return "changed"
 
-    def introduce(self, entry, record, entry_type: str, now) -> None:
-        """A new entry: published at once from a trusted source, else waiting for an editor."""
-        if self.source.trust == "auto":
-            entry.state, entry.published_at, entry.last_verified = PUBLISHED, now, now
-            return
-        entry.state = PENDING
-        self.session.add(ReviewItem(kind=NEW, entry_type=entry_type, source_record=record,
-                                    **{entry_type: entry}))
-
     def propose(self, entry, record, entry_type: str, diff: dict, provenance: dict,
                 payload: dict) -> None:
         """A proposed change to a published entry; it replaces the entry's older open proposal."""
@@ -281,10 +406,3 @@ class StorePipeline(CountingPipeline):
         self.session.add(ReviewItem(kind=CHANGE, entry_type=entry_type, source_record=record,
                                     diff=diff, payload={**payload, "provenance": provenance},
                                     **{entry_type: entry}))
-
-    def unique_slug(self, model, name: str | None) -> str:
-        base = (fold(name or "") or model.__tablename__.rstrip("s")).replace(" ", "-")[:180]
-        slug, number = base, 2
-        while self.session.scalar(select(model.id).where(model.slug == slug)) is not None:
-            slug, number = f"{base}-{number}", number + 1
-        return slug
