@@ -2,9 +2,9 @@
 regions; only published entries."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from models import Clinic, Location
+from models import Clinic, Location, Source, SourceRecord, Term
 from reliefmap.geocode import geocode_place
 from tests.public_fixtures import UNPUBLISHED
 from web import queries
@@ -149,22 +149,52 @@ def test_haversine_and_bounding_box():
     assert east > 180 and south < 0 < north
 
 
-def test_every_write_gives_the_directory_a_new_version(database, directory):
+def directory_version(database):
+    with database.read_session() as session:
+        return session.scalar(text("SELECT version FROM search_version"))
+
+
+def test_every_public_write_gives_the_directory_a_new_version(database, directory):
     """Caches of query results (web/cache.py) key on this version."""
-    from sqlalchemy import text
-
-    def version():
-        with database.read_session() as session:
-            return session.scalar(text("SELECT version FROM search_version"))
-
-    before = version()
+    before = directory_version(database)
     with database.write_session.begin() as session:
         clinic = session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one()
         clinic.locations[0].country = "US"
-    after_location = version()
+    after_location = directory_version(database)
     with database.write_session.begin() as session:
         session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one().name = "T"
-    assert len({before, after_location, version()}) == 3 and None not in {before}
+    after_name = directory_version(database)
+    with database.write_session.begin() as session:
+        session.get(Term, "crps").label = "CRPS (complex regional pain syndrome)"
+    versions = [before, after_location, after_name, directory_version(database)]
+    assert len(set(versions)) == 4 and None not in versions
+
+
+def test_pending_entries_leave_the_version_alone_until_published(database, directory):
+    """A crawl of a review source writes pending entries: no public page changes."""
+    before = directory_version(database)
+    with database.write_session.begin() as session:
+        clinic = Clinic(slug="new-pending", name="New Pending Clinic", state="pending",
+                        locations=[Location(locality="Denver", region="US-CO", country="US")])
+        clinic.terms.append(session.get(Term, "crps"))
+        session.add(clinic)
+        source = session.scalar(select(Source))
+        session.add(SourceRecord(source=source, record_key="https://x.example/new",
+                                 url="https://x.example/new", entry_type="clinic",
+                                 clinic=clinic, fingerprint="1" * 64))
+        pending = session.query(Clinic).filter_by(slug=directory["Pending Ketamine Place"]).one()
+        pending.name, pending.locations[0].locality = "Renamed Pending", "Elsewhere"
+    assert directory_version(database) == before
+    with database.write_session.begin() as session:
+        session.query(Clinic).filter_by(slug="new-pending").one().state = "published"
+    published = directory_version(database)
+    assert published != before
+    with database.write_session.begin() as session:  # a published clinic's new source record
+        clinic = session.query(Clinic).filter_by(slug="new-pending").one()
+        session.add(SourceRecord(source=session.scalar(select(Source)),
+                                 record_key="https://y.example/new", url="https://y.example/new",
+                                 entry_type="clinic", clinic=clinic, fingerprint="2" * 64))
+    assert directory_version(database) != published
 
 
 def test_a_merged_clinic_leads_to_the_published_one_through_merges_of_merges(database,
