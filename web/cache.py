@@ -3,9 +3,9 @@
 Public pages and the API ask the same questions again and again (a region, a condition near a
 city) while the data changes a few times a day. Entries are kept under the directory version
 (the `search_version` row) that triggers (migration 0005) change on every write to what the
-public sees, read on each request, so a change shows on the very next request of every worker. Only the read-only session
-of a GET request uses the cache; any other caller (tests, commands, editors) always gets fresh
-results.
+public sees, read on each request, so a change shows on the very next request of every worker.
+Only the read-only session of a GET request uses the cache; any other caller (tests, commands,
+editors) always gets fresh results.
 Whole pages are kept only for anonymous visitors (no login, no waiting message), and a form
 token in a kept page is each visitor's own, so nothing of one visitor reaches another.
 """
