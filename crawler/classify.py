@@ -21,6 +21,10 @@ DENIED_AFTER = re.compile(
     r"part of|something we)\b",
     re.I,
 )
+# A treatment the patient already tried elsewhere is not one the clinic offers: "candidates
+# have tried physical therapy" (a few words back, not a whole sentence or the next clause).
+TRIED_BEFORE = re.compile(r"\b(?:tried|failed|(?:have|has|already) had)\s+(?:[\w-]+\s+){0,3}$",
+                          re.I)
 CLAUSE_BREAK = re.compile(r"[.!?;:\n\u2022|]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
 SENTENCE_END = re.compile(r"[.!?\n]")
 ACRONYM_MAX = 5
@@ -34,7 +38,8 @@ def _phrase_pattern(phrase: str) -> re.Pattern:
     body = r"[\s\-]+".join(words)
     flags = 0 if phrase.isupper() and len(phrase) <= ACRONYM_MAX else re.I
     plural = "" if flags == 0 else "(?:e?s)?"
-    return re.compile(rf"(?<![\w\-]){body}{plural}(?![\w\-])", flags)
+    # A compound after the term still states it ("CRPS-related", "physiotherapy-led").
+    return re.compile(rf"(?<![\w\-]){body}{plural}(?!\w)", flags)
 
 
 def _patterns(taxonomy: Mapping[str, Term]) -> list[tuple[re.Pattern, Term]]:
@@ -51,10 +56,12 @@ def _patterns(taxonomy: Mapping[str, Term]) -> list[tuple[re.Pattern, Term]]:
     return _compiled[key]
 
 
-def _status(text: str, start: int, end: int) -> str:
+def _status(text: str, start: int, end: int, kind: str) -> str:
     """"denied", "asked" ("Do you treat migraines?") or "stated"."""
     clause = CLAUSE_BREAK.split(text[max(0, start - 200):start])[-1]
     if NEGATION.search(clause) or DENIED_AFTER.search(text[end:end + 80]):
+        return "denied"
+    if kind == "treatment" and TRIED_BEFORE.search(clause[-60:]):
         return "denied"
     sentence_end = SENTENCE_END.search(text, end)
     return "asked" if sentence_end is not None and sentence_end.group() == "?" else "stated"
@@ -81,7 +88,7 @@ def classify(text: str | None, taxonomy: Mapping[str, Term]) -> tuple[list[str],
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))
-        statuses.setdefault(term.slug, set()).add(_status(text, start, end))
+        statuses.setdefault(term.slug, set()).add(_status(text, start, end, term.kind))
         terms[term.slug] = term
     found: dict[str, set[str]] = {"treatment": set(), "condition": set()}
     for slug, seen in statuses.items():

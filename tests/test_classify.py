@@ -25,6 +25,9 @@ def taxonomy():
     ("Lumbar sympathetic block", ["nerve-block"], []),
     ("Cognitive behavioural therapy (CBT)", ["psychotherapy"], []),
     ("TRD and SCS", ["spinal-cord-stimulation"], ["depression"]),
+    ("A physiotherapy-led program for CRPS-related pain", ["physical-therapy"], ["crps"]),
+    ("If you have failed conservative care, spinal cord stimulation may help.",
+     ["spinal-cord-stimulation"], []),
 ])
 def test_states(taxonomy, text, treatments, conditions):
     assert classify(text, taxonomy) == (treatments, conditions)
@@ -87,3 +90,11 @@ def test_custom_taxonomy_is_compiled_on_its_own():
     assert classify("Honey for a wasp sting", custom) == (["honey"], ["bee-stings"])
     extended = {**custom, "mud": Term("mud", "treatment", "Mud", [])}
     assert classify("Honey or mud", extended) == (["honey", "mud"], [])
+
+
+@pytest.mark.parametrize("text", [
+    "Good candidates have tried physical therapy and medication for six months.",
+    "Patients who have had ketamine infusions elsewhere are welcome.",
+])
+def test_treatments_tried_before_do_not_count(taxonomy, text):
+    assert classify(text, taxonomy)[0] == []

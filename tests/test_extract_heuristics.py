@@ -450,3 +450,21 @@ def test_press_release_yields_nothing_whatever_its_path():
     body = ("<h1>Trial finds relief</h1><p>Press release</p><p>Results were good.</p>"
             "<h2>Media contact</h2><p>Acme Health Center<br>1 Main St<br>Salem, OR 97301</p>")
     assert clinics_from(body, url="https://acmehealth.example/2024-trial") == []
+
+
+@pytest.mark.parametrize("line", ["By Marcus Reed, Staff Writer", "Posted: 06/03/2024",
+                                  "Published on March 3, 2024"])
+def test_a_story_with_a_byline_yields_nothing(line):
+    body = (f"<h2>Ketamine clinics spread</h2><p>{line}</p><p>Clinics opened this year.</p>"
+            "<p>Flatirons Infusion Clinic<br>2525 30th St<br>Boulder, CO 80301</p>")
+    assert clinics_from(body, url="https://ledger.example/story.php?id=4") == []
+    assert clinics_from(body.replace(line, "By appointment only"),
+                        url="https://ledger.example/story.php?id=4") != []
+
+
+def test_patient_reviews_do_not_count_for_classification():
+    body = ("<h1>Prairie Ketamine Center</h1><p>1 Main St<br>Omaha, NE 68124</p>"
+            "<p>We offer ketamine infusions.</p>"
+            '<div class="reviews"><p>My migraines are better too.</p></div>')
+    [item] = clinics_from(body)
+    assert "migraines" not in item["text"]

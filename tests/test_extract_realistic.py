@@ -24,8 +24,8 @@ STATED_GEO_TOLERANCE = 0.005
 CENTROID_GEO_TOLERANCE = 0.25
 
 
-def pages() -> list[Path]:
-    return sorted(PAGES.glob("*.html"))
+def pages(folder: Path = PAGES) -> list[Path]:
+    return sorted(folder.glob("*.html"))
 
 
 def expected_for(page: Path) -> dict:
@@ -73,13 +73,13 @@ def _pair(got: list[dict], wanted: list[dict]) -> list[tuple[dict | None, dict]]
     return pairs
 
 
-def score() -> dict:
+def score(folder: Path = PAGES) -> dict:
     """Per-field right/total counts, wrong fields per page and false-positive records."""
     right = dict.fromkeys(FIELDS, 0)
     total = dict.fromkeys(FIELDS, 0)
     misses: list[str] = []
     false_positives: dict[str, int] = {}
-    for page in pages():
+    for page in pages(folder):
         expected = expected_for(page)
         got = extract(page)
         if len(got) > len(expected["records"]):
@@ -132,7 +132,8 @@ def test_realistic_clinic_pages_yield_no_extra_records():
 
 
 if __name__ == "__main__":
-    outcome = score()
+    folders = [Path(arg) for arg in sys.argv[1:] if not arg.startswith("-")]
+    outcome = score(*folders[:1])
     print(table(outcome))
     if "-v" in sys.argv:
         print("\n".join(outcome["misses"]))

@@ -329,3 +329,22 @@ def test_geo_of_the_place_a_clinic_is_located_in():
       "location": {"@type": "Place", "geo": {"latitude": "35.7898", "longitude": "-78.6772"}}}"""
     [item] = clinics_from(page(ld, "<h1>Ketamine</h1>"))
     assert (item["lat"], item["lon"]) == (35.7898, -78.6772)
+
+
+@pytest.mark.parametrize("kind", ["Event", "JobPosting"])
+def test_event_and_job_pages_yield_nothing(kind):
+    ld = ('{"@type": "%s", "name": "Talk", "location": {"@type": "MedicalClinic", '
+          '"name": "Rose City Pain Clinic", "address": {"streetAddress": "1 A St", '
+          '"addressLocality": "Reno", "addressRegion": "NV", "postalCode": "89501"}}}')
+    body = "<h1>Talk</h1><p>Rose City Pain Clinic<br>1 A St<br>Reno, NV 89501</p>"
+    assert clinics_from(page(ld.replace("%s", kind), body)) == []
+
+
+def test_departments_share_the_organisations_email():
+    ld = """{"@type": "MedicalOrganization", "name": "Twin Clinics", "email": "hi@twin.example",
+      "department": [{"@type": "MedicalClinic", "name": "North", "address": {"streetAddress":
+      "1 A St", "addressLocality": "Reno", "addressRegion": "NV", "postalCode": "89501"}},
+      {"@type": "MedicalClinic", "name": "South", "address": {"streetAddress": "2 B St",
+      "addressLocality": "Sparks", "addressRegion": "NV", "postalCode": "89431"}}]}"""
+    items = clinics_from(page(ld, "<h1>Twin Clinics</h1>"))
+    assert [item["email"] for item in items] == ["hi@twin.example", "hi@twin.example"]

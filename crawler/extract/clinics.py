@@ -34,13 +34,19 @@ ARTICLE_PATH = re.compile(r"/(?:blog|blogs|news|newsroom|articles?|posts?|press|
 OTHER_PATH = re.compile(
     r"/(?:privacy(?:-policy|-notice)?|notice-of-privacy-practices|hipaa[\w-]*|terms[\w-]*|"
     r"cookie[\w-]*|disclaimer|accessibility[\w-]*|nondiscrimination[\w-]*|legal|search|"
-    r"find-an?-(?:doctor|provider|physician|specialist)s?)(?:[/.]|$)", re.I)
+    r"find-an?-(?:doctor|provider|physician|specialist)s?)(?:[/.]|$)"
+    r"|/(?:events?|careers?|jobs?)/[^/]+", re.I)
 OTHER_HEADING = re.compile(
     r"^(?:privacy (?:policy|notice)|notice of privacy practices|terms (?:of|and) \w+|"
     r"cookie policy|disclaimer|accessibility statement|search results?|"
     r"find an? (?:doctor|provider|physician|specialist)s?)\b", re.I)
 RELEASE_LINE = re.compile(r"^(?:press release|news release|media release|for immediate release|"
                           r"media contacts?|media inquiries)\s*:?$", re.I)
+# A story's byline or dateline near its top: "By Marcus Reed, Staff Writer", "Posted: 06/03/2024".
+BYLINE = re.compile(r"^(?:(?:written |story |words )?by\s+(?!appointment|referral)"
+                    r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?:$|,|\s[|·•–—]|\s+on\s)"
+                    r"|(?:posted|published)(?: on)?:?\s+(?:\w+\.? )?\d)",
+                    re.I)
 WELCOME = re.compile(r"^welcome to\s+(?:the\s+)?", re.I)
 POSTAL_COUNTRY = [
     ("CA", re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", re.I)),
@@ -247,7 +253,8 @@ def not_a_clinic_page(tree, url: str, nodes: list[dict], own_content: list[Line]
         return True
     heading = clean_text(tree.xpath("string((//h1)[1])")) or ""
     return bool(OTHER_HEADING.match(heading)) or any(
-        RELEASE_LINE.match(line.text) for line in own_content[:40])
+        RELEASE_LINE.match(line.text) for line in own_content[:40]) or any(
+        BYLINE.match(line.text) for line in own_content[:15])
 
 
 def _body(tree):

@@ -19,14 +19,15 @@ BLOCK_TAGS = {
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "th"}
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe", "select",
              "button", "option", "title", "meta", "link"}
-# Site chrome: never part of what a page says about a clinic's care. A class or id is chrome when
+# Site chrome: never part of what a page says about a clinic's care (nor are patients' reviews,
+# which mention whatever they like). A class or id is chrome when
 # it is one of these words or starts or ends with one ("site-header", "menu-item"), not when the
 # word sits inside a page builder's name ("elementor-widget-container" is content). Page builders
 # call every content block a widget ("elementor-widget"), so "widget" counts only as a prefix.
 CHROME_WORDS = (
     "nav|navbar|navigation|menu|menus|breadcrumb|breadcrumbs|sidebar|cookie|"
     "cookies|footer|header|masthead|skip-link|social|share|sharing|related|comment|comments|"
-    "newsletter|popup|modal|recent|latest|posts"
+    "newsletter|popup|modal|recent|latest|posts|review|reviews|testimonial|testimonials"
 )
 CHROME = re.compile(rf"^(?:{CHROME_WORDS}|widget|widgets)(?:$|[-_])|[-_](?:{CHROME_WORDS})$",
                     re.I)

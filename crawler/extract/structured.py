@@ -20,6 +20,8 @@ ARTICLE_TYPES = {
     "MedicalScholarlyArticle",
     "OpinionNewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "LiveBlogPosting",
 }
+# Pages about an event or a job: the clinic they name is where it happens, not what they are.
+OTHER_PAGE_TYPES = {"Event", "EducationEvent", "SocialEvent", "BusinessEvent", "JobPosting"}
 # Where one entity lists its own places: one record each.
 CHILD_KEYS = ("location", "department", "subOrganization")
 # Where a page nests the entities it is about: ItemList items, a WebPage's main entity.
@@ -28,7 +30,7 @@ TRAILING_COMMA = re.compile(r",\s*([}\]])")
 SCHEMA_IRI = re.compile(r"^https?://schema\.org/")
 HTML_COMMENT = re.compile(r"<!--|-->|<!\[CDATA\[|\]\]>")
 # Hand-written JSON-LD gets the case wrong ("medicalclinic"); the types we act on are known.
-KNOWN_TYPES = {name.lower(): name for name in CLINIC_TYPES | ARTICLE_TYPES}
+KNOWN_TYPES = {name.lower(): name for name in CLINIC_TYPES | ARTICLE_TYPES | OTHER_PAGE_TYPES}
 
 
 def type_names(node: dict) -> set[str]:
@@ -193,7 +195,7 @@ def _record(node: dict, parent: dict | None = None) -> dict:
             record.update(_geo(place))
     if parent:
         for key in ("street", "address", "locality", "region", "postal_code", "country", "lat",
-                    "lon", "website"):
+                    "lon", "website", "email"):
             if not record.get(key) and parent.get(key):
                 record[key] = parent[key]
         if not record["name"]:
@@ -276,12 +278,12 @@ def _unique(records: list[dict]) -> list[dict]:
 
 
 def is_article(nodes: list[dict], tree) -> bool:
-    """Whether the page presents itself as an article, news story or blog post.
+    """Whether the page presents itself as an article, news story, blog post, event or job.
 
     og:type alone is not enough: WordPress SEO plugins mark every page "article".
     """
     for node in nodes:
-        if type_names(node) & ARTICLE_TYPES:
+        if type_names(node) & (ARTICLE_TYPES | OTHER_PAGE_TYPES):
             return True
     if tree.xpath('//meta[@property="article:published_time"]'):
         return True
