@@ -62,3 +62,25 @@ def directory_source(add_source, sample_server):
                sitemap_urls=[f"{base}/sitemap.xml"], follow=[r"/page/\d+\.html$"],
                extract=["/clinics/"])
     return "sample-directory"
+
+
+CLINIC_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "MedicalClinic",
+ "name": "{name}", "telephone": "+1-312-555-{n:04d}", "address": {{"@type": "PostalAddress",
+ "streetAddress": "{n} Lake St", "addressLocality": "Chicago", "addressRegion": "IL",
+ "postalCode": "60601", "addressCountry": "US"}}}}</script></head>
+<body><h1>{name}</h1><p>Ketamine infusions for CRPS and fibromyalgia.</p></body></html>"""
+
+
+def add_clinic_pages(site: Path, base_url: str, count: int) -> list[str]:
+    """`count` one-clinic pages under /many/ with a sitemap of their own; their URLs."""
+    (site / "many").mkdir()
+    urls = []
+    for n in range(count):
+        (site / "many" / f"{n}.html").write_text(CLINIC_PAGE.format(name=f"Lake Clinic {n}", n=n))
+        urls.append(f"{base_url}/many/{n}.html")
+    (site / "many" / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{url}</loc></url>" for url in urls) + "</urlset>\n")
+    return urls

@@ -1,15 +1,20 @@
 """The store pipeline through real crawls: proposals for published entries, pending updates,
-locked fields, superseded proposals and missed runs."""
+locked fields, superseded proposals, missed runs, and whole entries however a crawl ends."""
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, text
 
-from models import Clinic, CrawlRun, ReviewItem, SourceRecord
+from models import Clinic, CrawlRun, ReviewItem, SourceLease, SourceRecord
 from models.directory import PUBLISHED
 from models.runs import record_missed_runs
+from tests.crawl_fixtures import add_clinic_pages
 
 PAGE = "clinics/golden-gate-ketamine.html"
 
@@ -91,3 +96,91 @@ def test_records_a_healthy_run_missed_count_up_and_reset_on_sight(run_cli, datab
     assert run_cli("crawl", golden_gate).returncode == 0
     with database.read_session() as session:
         assert session.scalar(select(SourceRecord)).missed_runs == 0
+
+
+def entries_are_whole(session) -> None:
+    """Every clinic has its location, its source record and its review item, and every record
+    its clinic: nothing half-written."""
+    clinics = list(session.scalars(select(Clinic)))
+    records = {record.clinic_id: record for record in session.scalars(select(SourceRecord))}
+    reviews = {review.clinic_id: review for review in session.scalars(select(ReviewItem))}
+    assert len(records) == len(clinics) == len(reviews)
+    for clinic in clinics:
+        assert len(clinic.locations) == 1 and clinic.treatments
+        assert records[clinic.id].location_id == clinic.locations[0].id
+        assert reviews[clinic.id].source_record_id == records[clinic.id].id
+
+
+def test_a_killed_crawl_leaves_whole_entries_and_the_next_crawl_the_rest(
+        run_cli, cli_env, database, add_source, sample_server, site):
+    urls = add_clinic_pages(site, sample_server.url, 300)
+    add_source("lake", sitemap_urls=[f"{sample_server.url}/many/sitemap.xml"],
+               extract=["/many/"], max_pages=400)
+    crawl = subprocess.Popen([str(Path(sys.executable).parent / "reliefmap"), "crawl", "lake"],
+                             env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        stored = 0
+        deadline = time.monotonic() + 60
+        while stored < 100 and crawl.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with database.read_session() as session:
+                stored = session.scalar(select(func.count()).select_from(SourceRecord))
+        crawl.send_signal(signal.SIGKILL)
+    finally:
+        crawl.wait()
+    with database.read_session() as session:
+        entries_are_whole(session)
+        kept = session.scalar(select(func.count()).select_from(SourceRecord))
+    assert 100 <= kept < 300  # killed in the middle
+    with database.write_session.begin() as session:
+        session.execute(delete(SourceLease))  # as if the killed crawl's lease had expired
+
+    result = run_cli("crawl", "lake")
+    assert result.returncode == 0, result.stderr
+    with database.read_session() as session:
+        entries_are_whole(session)
+        assert sorted(session.scalars(select(SourceRecord.url))) == sorted(urls)
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()))
+        assert (run.items_new, run.items_changed) == (300 - kept, 0)
+
+
+@pytest.fixture
+def refusing_database(database):
+    """A database that refuses to store a clinic named "Refused ...", as a full disk or a
+    constraint would; the trigger is dropped afterwards (the PostgreSQL database is shared)."""
+    if database.dialect == "sqlite":
+        create = ["CREATE TRIGGER refuse BEFORE INSERT ON clinics WHEN NEW.name LIKE 'Refused%' "
+                  "BEGIN SELECT RAISE(ABORT, 'refused'); END"]
+        drop = "DROP TRIGGER refuse"
+    else:
+        create = ["CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                  "IF NEW.name LIKE 'Refused%' THEN RAISE EXCEPTION 'refused'; END IF; "
+                  "RETURN NEW; END $$",
+                  "CREATE TRIGGER refuse BEFORE INSERT ON clinics FOR EACH ROW "
+                  "EXECUTE FUNCTION refuse()"]
+        drop = "DROP TRIGGER refuse ON clinics; DROP FUNCTION refuse()"
+    with database.engine.begin() as connection:
+        for statement in create:
+            connection.execute(text(statement))
+    yield database
+    with database.engine.begin() as connection:
+        for statement in drop.split("; "):
+            connection.execute(text(statement))
+
+
+def test_a_record_the_database_refuses_is_dropped_alone(run_cli, refusing_database,
+                                                        add_source, sample_server, site):
+    add_clinic_pages(site, sample_server.url, 40)
+    page = site / "many" / "7.html"
+    page.write_text(page.read_text().replace("Lake Clinic 7", "Refused Clinic 7"))
+    add_source("lake", sitemap_urls=[f"{sample_server.url}/many/sitemap.xml"],
+               extract=["/many/"])
+    result = run_cli("crawl", "lake")
+    assert result.returncode == 0, result.stderr
+    assert "39 new, 0 changed, 0 unchanged, 1 rejected, 1 errors" in result.stdout
+    with refusing_database.read_session() as session:
+        entries_are_whole(session)
+        names = set(session.scalars(select(Clinic.name)))
+        run = session.scalar(select(CrawlRun))
+    assert len(names) == 39 and "Refused Clinic 7" not in names
+    assert run.stats["store/error"] == 1
