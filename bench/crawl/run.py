@@ -63,8 +63,8 @@ def generate(folder: Path, count: int) -> None:
         + "</urlset>\n")
 
 
-def run(command: list[str], env: dict) -> tuple[float, int, str]:
-    """Wall time, peak RSS (bytes) and stdout of a child process."""
+def run(command: list[str], env: dict) -> tuple[float, float, int, str]:
+    """Wall time, CPU time (user + system), peak RSS (bytes) and stdout of a child process."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.DEVNULL)
@@ -75,13 +75,14 @@ def run(command: list[str], env: dict) -> tuple[float, int, str]:
         text = out.read()
     if process.returncode not in (0,):
         raise SystemExit(f"{command[0]} exited with {process.returncode}: {text[-500:]}")
-    return seconds, usage.ru_maxrss * 1024, text
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, text
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3000, help="clinic pages to generate")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         generate(tmp / "site", args.pages)
@@ -101,20 +102,23 @@ def main() -> None:
             reliefmap = str(Path(sys.executable).parent / "reliefmap")
             subprocess.run([reliefmap, "init"], env=env, check=True, capture_output=True)
 
-            bare_seconds, bare_rss, out = run(
+            bare_seconds, bare_cpu, bare_rss, out = run(
                 [sys.executable, str(Path(__file__).parent / "bare_spider.py"),
                  f"{server.url}/index.html"], env)
             bare_pages = int(out.split()[-1])
-            full_seconds, full_rss, out = run([reliefmap, "crawl", "bench"], env)
+            full_seconds, full_cpu, full_rss, out = run([reliefmap, "crawl", "bench"], env)
             full_pages = int(re.search(r"(\d+) pages", out).group(1))
-            again_seconds, again_rss, again = run([reliefmap, "crawl", "bench"], env)
+            again_seconds, _, again_rss, again = run([reliefmap, "crawl", "bench"], env)
 
     bare_rate, full_rate = bare_pages / bare_seconds, full_pages / full_seconds
-    print(f"site: {args.pages} clinic pages + listings")
+    print(f"site: {args.pages} clinic pages + listings; load average (1 min) "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"bare Scrapy fetch+follow: {bare_pages} pages in {bare_seconds:.1f}s = "
-          f"{bare_rate:.0f} pages/s, peak RSS {bare_rss / 1e6:.0f} MB")
+          f"{bare_rate:.0f} pages/s, {1000 * bare_cpu / bare_pages:.1f} ms CPU/page, "
+          f"peak RSS {bare_rss / 1e6:.0f} MB")
     print(f"reliefmap crawl (SQLite): {full_pages} pages in {full_seconds:.1f}s = "
-          f"{full_rate:.0f} pages/s, peak RSS {full_rss / 1e6:.0f} MB")
+          f"{full_rate:.0f} pages/s, {1000 * full_cpu / full_pages:.1f} ms CPU/page, "
+          f"peak RSS {full_rss / 1e6:.0f} MB")
     print(f"  {out.strip().splitlines()[0]}")
     print(f"ratio full/bare: {full_rate / bare_rate:.0%} (target >= 50%)")
     print(f"unchanged recrawl: {again_seconds:.1f}s = {again_seconds / full_seconds:.0%} of the "
