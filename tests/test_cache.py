@@ -143,3 +143,19 @@ def test_a_new_source_for_a_clinic_shows_on_its_kept_page(client, database, api_
                                  entry_type="clinic", fingerprint="f" * 64,
                                  url="https://crps-community.example/clinics/vancouver"))
     assert b"crps-community.example" in client.get(page).get_data()
+
+
+def test_without_a_readable_version_pages_are_computed_fresh_and_never_hang(app, database,
+                                                                           api_directory):
+    """A page that asks the cache again while computing must not wait on itself."""
+    from sqlalchemy import text
+
+    with database.write_session.begin() as session:
+        session.execute(text("DELETE FROM search_version"))
+    answers: list = []
+    visit = threading.Thread(target=lambda: answers.append(
+        app.test_client(use_cookies=False).get("/regions/US-NY")))
+    visit.start()
+    visit.join(timeout=30)
+    assert not visit.is_alive() and answers[0].status_code == 200
+    assert app.extensions["query_cache"].entries == {}  # nothing kept without a version

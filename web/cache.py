@@ -43,36 +43,54 @@ class QueryCache:
 
     def _version(self):
         """The directory version, read on a connection of our own outside any transaction
-        (cheaper than a transaction of the request's session, and never a stale snapshot)."""
-        if self.connection is None:
-            pooled = self.engine.raw_connection()
-            self.connection = pooled.driver_connection
-            pooled.detach()  # ours for good: no longer the pool's to hand out or reset
-            if self.engine.dialect.name == "postgresql":
-                self.connection.autocommit = True
-            weakref.finalize(self, self.connection.close)
-        cursor = self.connection.cursor()
+        (cheaper than a transaction of the request's session, and never a stale snapshot).
+        None when it cannot be read (the server is down or restarted, the table is missing):
+        the caller then computes afresh, and the next call connects again."""
         try:
-            cursor.execute(DIRECTORY_VERSION)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
+            if self.connection is None:
+                pooled = self.engine.raw_connection()
+                self.connection = pooled.driver_connection
+                pooled.detach()  # ours for good: no longer the pool's to hand out or reset
+                if self.engine.dialect.name == "postgresql":
+                    self.connection.autocommit = True
+                weakref.finalize(self, self.connection.close)
+            cursor = self.connection.cursor()
+            try:
+                cursor.execute(DIRECTORY_VERSION)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except self.engine.dialect.loaded_dbapi.Error:
+            self._disconnect()
+            return None
         return row[0] if row else None
+
+    def _disconnect(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - it is broken already
+                pass
 
     def remember(self, key, compute):
         """The value for `key`, computed (and kept) when missing or out of date. One thread
         computes a missing key while the others asking for it wait for its result."""
         with self.lock:
             version = self._version()
-            if version is None:  # the row was emptied by hand: no way to tell what changed
-                return compute()
-            if version != self.seen_version:
+            if version is None:  # no way to tell what changed
                 self.entries.clear()
-                self.seen_version = version
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-            computing = self.computing.setdefault(key, threading.Lock())
+                self.seen_version = None
+            else:
+                if version != self.seen_version:
+                    self.entries.clear()
+                    self.seen_version = version
+                if key in self.entries:
+                    self.entries.move_to_end(key)
+                    return self.entries[key]
+                computing = self.computing.setdefault(key, threading.Lock())
+        if version is None:
+            return compute()  # outside the lock: computing may ask the cache again
         with computing:
             with self.lock:
                 if key in self.entries and self.seen_version == version:
