@@ -213,3 +213,19 @@ def test_a_merged_clinic_leads_to_the_published_one_through_merges_of_merges(dat
         assert queries.merged_into(session, "middle-merged") == survivor.slug
         assert queries.merged_into(session, survivor.slug) is None  # not merged: no redirect
         assert queries.merged_into(session, "no-such-clinic") is None
+
+
+def test_a_clinic_closed_for_good_leaves_lists_and_counts_but_keeps_its_page(
+        database, directory, client):
+    with database.write_session.begin() as session:
+        session.query(Clinic).filter_by(slug=directory["Toronto Pain Centre"]).one().status = \
+            "closed"
+    with database.read_session() as session:
+        assert "Toronto Pain Centre" not in names(queries.find_clinics(session, per_page=100))
+        assert queries.find_clinics(session, country="CA").total == 1
+        near = queries.find_clinics(session, near=geocode_place("Toronto"), radius_km=50)
+        assert near.total == 0
+        (canada,) = queries.region_counts(session, country="CA")
+        assert [(region.code, region.count) for region in canada.children] == [("CA-BC", 1)]
+    page = client.get(f"/clinics/{directory['Toronto Pain Centre']}")
+    assert page.status_code == 200 and "Closed" in page.get_data(as_text=True)

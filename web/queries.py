@@ -32,6 +32,9 @@ DEFAULT_RADIUS_KM = 50
 MAX_RADIUS_KM = 500
 MAX_PER_PAGE = 100
 SORTS = ("name", "distance", "verified")
+# What lists and counts show: published clinics that have not closed for good (a closed
+# clinic's own page stays, saying so, for those who kept its address).
+LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
 ID_CHUNK = 10_000
 NEARBY_STEPS_KM = (5, 20)
 
@@ -135,7 +138,7 @@ def _clinic_filters(session: Session, q, condition, treatment, location_filters,
                     few_rows: bool = False) -> list:
     """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first), each row's
     terms are probed (EXISTS) instead of gathering every clinic with the term (IN) first."""
-    filters = [Clinic.state == PUBLISHED]
+    filters = [*LISTED]
     for slug in (condition, treatment):
         if slug:
             slugs = with_descendants(session, slug)
@@ -417,7 +420,7 @@ def region_counts(session: Session, country: str | None = None,
 
 
 def _region_counts(session: Session, country: str | None, region: str | None):
-    filters = [Clinic.state == PUBLISHED, Location.country.is_not(None)]
+    filters = [*LISTED, Location.country.is_not(None)]
     if country:
         filters.append(Location.country == country.upper())
     if region:
@@ -505,8 +508,7 @@ def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
                   location.region)
     # Widen the circle until it holds enough: in a city the first one does, and reads few rows.
     for radius in (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km):
-        best, _regions = _within(session, [Clinic.state == PUBLISHED, Clinic.id != clinic.id],
-                                 place, radius)
+        best, _regions = _within(session, [*LISTED, Clinic.id != clinic.id], place, radius)
         if len(best) >= limit:
             break
     return _hits(session, _sorted_near(best, "distance")[:limit])
