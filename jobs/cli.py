@@ -17,7 +17,9 @@ def make_executor(config):
         from jobs.scrapyd import ScrapydExecutor
 
         return ScrapydExecutor(settings.scrapyd_urls, settings.scrapyd_project,
-                               kill_grace=settings.shutdown_grace_seconds)
+                               kill_grace=settings.shutdown_grace_seconds,
+                               spiders={name: source.spider for name, source
+                                        in config.sources.items() if source.spider})
     from jobs.local import LocalExecutor
 
     return LocalExecutor(config, kill_grace=settings.shutdown_grace_seconds)

@@ -59,10 +59,12 @@ def call(url: str, endpoint: str, params: dict | None = None, post: bool = False
 class ScrapydExecutor:
     """Runs each crawl as a job on the Scrapyd node with the fewest running and pending jobs."""
 
-    def __init__(self, urls: list[str], project: str, kill_grace: float):
+    def __init__(self, urls: list[str], project: str, kill_grace: float,
+                 spiders: dict[str, str] | None = None):
         self.urls = urls
         self.project = project
         self.kill_grace = kill_grace
+        self.spiders = spiders or {}  # source -> its custom spider; the rest use "source"
         self.stopping = threading.Event()
 
     def pick_node(self) -> str:
@@ -84,8 +86,8 @@ class ScrapydExecutor:
         try:
             node = self.pick_node()
             call(node, "schedule.json", post=True, params={
-                "project": self.project, "spider": "source", "jobid": job,
-                "source": source_name, "run_id": run_id, "trigger": trigger,
+                "project": self.project, "spider": self.spiders.get(source_name, "source"),
+                "jobid": job, "source": source_name, "run_id": run_id, "trigger": trigger,
                 # The crawl closes itself at the timeout; the cancel below is the backstop.
                 "setting": [f"CLOSESPIDER_TIMEOUT={int(timeout)}"]})
         except ScrapydError as exc:

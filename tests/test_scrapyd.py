@@ -57,6 +57,10 @@ def scrapyd(tmp_path, cli_env):
 def test_a_scheduled_crawl_runs_on_scrapyd_and_is_recorded(
         scheduler_config, clinic_site, scrapyd, run_cli, start_scheduler, database):
     add_source(scheduler_config, "directory", clinic_site.url, "*/3 * * * * *")
+    scheduler_config.write_text(scheduler_config.read_text() + (  # a source with its own spider
+        '\n[[sources]]\nname = "chain"\nkind = "clinics"\nspider = "store-locator"\n'
+        f'start_urls = ["{clinic_site.url}/wp-json/wpsl/v1/locations.json"]\n'
+        'schedule = "*/3 * * * * *"\n'))
     deployed = run_cli("scrapyd-deploy", "--url", scrapyd, "--version", "1")
     assert deployed.returncode == 0, deployed.stderr
     assert "version 1 deployed" in deployed.stdout
@@ -67,7 +71,11 @@ def test_a_scheduled_crawl_runs_on_scrapyd_and_is_recorded(
         runs = runs_of(database, "directory")
         return [run for run in runs if run.status == SUCCEEDED]
     run = wait_for(succeeded, 90, message="a run on Scrapyd to succeed")[0]
+    chain = wait_for(lambda: [run for run in runs_of(database, "chain")
+                              if run.status == SUCCEEDED], 90,
+                     message="the store-locator spider to run on Scrapyd")[0]
     assert scheduler.stop() == 0
+    assert chain.items_new == 4  # the locator's four locations with an address
     assert run.trigger == "schedule" and run.pages >= 16 and run.items_total >= 16
     with urllib.request.urlopen(f"{scrapyd}/listjobs.json?project=reliefmap") as response:
         jobs = json.loads(response.read())
