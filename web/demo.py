@@ -28,6 +28,9 @@ DEMO_SOURCES = {
     "demo-resources": {"site": "resource-hub", "kind": "resources",
                        "start_urls": ["{base}/index.html"], "follow": [],
                        "extract": ["/(?:articles|groups|orgs|videos|stories)/"]},
+    # A chain's locations from its store-locator JSON: a source with a spider of its own.
+    "demo-locator": {"site": "clinic-directory", "kind": "clinics", "spider": "store-locator",
+                     "start_urls": ["{base}/wp-json/wpsl/v1/locations.json"]},
 }
 # Local servers only: crawl at full speed, no on-disk HTTP cache between demo runs.
 DEMO_CRAWLER = {"download_delay": "0", "autothrottle": "false",
@@ -49,6 +52,8 @@ def demo_config_text(base_config: Path, folder: Path, servers: dict[str, str]) -
         lines = [f'[[sources]]\nname = "{name}"\nkind = "{source["kind"]}"',
                  f'description = "Sample {source["site"]} on this machine"',
                  'schedule = "*/30 * * * *"\ntrust = "auto"\nmax_pages = 100\ncountry = "US"']
+        if "spider" in source:
+            lines.append(f'spider = "{source["spider"]}"')
         for key in ("start_urls", "sitemap_urls", "follow", "extract"):
             if key in source:
                 values = ", ".join(f"'{value.format(base=base)}'" for value in source[key])
