@@ -23,10 +23,12 @@ class BareSpider(scrapy.Spider):
 
 
 if __name__ == "__main__":
+    # The Scrapy settings of `reliefmap crawl` in the bench (crawler/settings.py with its
+    # relaxed politeness), but for what the pipeline itself needs (the HTTP cache).
     process = CrawlerProcess({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 16,
                               "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY": 0,
                               "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
-                              "DEPTH_LIMIT": 0})
+                              "COOKIES_ENABLED": False, "DEPTH_LIMIT": 0})
     process.crawl(BareSpider, start_url=sys.argv[1])
     process.start()
     print(BareSpider.pages)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
 
 from crawler.items import ClinicItem
 from crawler.normalise import fold
@@ -50,7 +51,9 @@ from models.taxonomy import Term
 from reliefmap.setup import sync_config
 
 UNCHANGED_BATCH = 200
-NEW_BATCH = 50  # records of new entries written together
+# Records of new entries written together; at most CONCURRENT_ITEMS (100), so that the items
+# of one page with many clinics fill a batch rather than wait for the timer.
+NEW_BATCH = 50
 NEW_BATCH_SECONDS = 0.5  # the longest a waiting record waits for its batch to fill
 
 
@@ -84,6 +87,7 @@ class StorePipeline(CountingPipeline):
         self.clinic_of_record: dict[str, int] = {}  # record keys seen this crawl -> clinic id
         self.unchanged_urls: list[str] = []
         self.batch: list[Incoming] = []
+        self.batch_keys: set[str] = set()
         self.batch_urls: set[str] = set()  # of its resources
         self.batch_timer = LoopingCall(self.write_batch)
 
@@ -118,15 +122,16 @@ class StorePipeline(CountingPipeline):
                 "fetched_at": now.isoformat(timespec="seconds")}
 
     async def process_item(self, item):
+        """Store the item alone when it may touch a stored entry, else with the next batch."""
         incoming = self.incoming(item)
-        extras = item["extras"]
-        if incoming.key in self.record_keys or extras.get("same_as") or (
-                incoming.entry_type == "resource" and incoming.fields["url"] in self.batch_urls):
-            self.write_batch()  # this item may update an entry that the batch makes
+        same_as = item["extras"].get("same_as")
+        url_waits = incoming.entry_type == "resource" and incoming.fields["url"] in self.batch_urls
+        if same_as or url_waits or incoming.key in self.batch_keys:
+            self.write_batch()  # this item may update what the batch makes
+        if same_as or url_waits or incoming.key in self.record_keys:
             return self.store_alone(incoming)
-        if any(waiting.key == incoming.key for waiting in self.batch):
-            self.write_batch()
         self.batch.append(incoming)
+        self.batch_keys.add(incoming.key)
         if incoming.entry_type == "resource":
             self.batch_urls.add(incoming.fields["url"])
         if len(self.batch) >= NEW_BATCH:
@@ -152,9 +157,17 @@ class StorePipeline(CountingPipeline):
     def write_batch(self) -> None:
         """Write the waiting records of new entries."""
         batch, self.batch = self.batch, []
+        self.batch_keys.clear()
         self.batch_urls.clear()
-        if batch:
+        if not batch:
+            return
+        try:
             self.write(batch)
+        except Exception:  # a bug fails its items, rather than leave the crawl waiting for them
+            failure = Failure()
+            for incoming in batch:
+                if not incoming.stored.called:
+                    incoming.stored.errback(failure)
 
     def write(self, batch: list[Incoming]) -> None:
         """Records of new entries in one transaction; when that fails, each alone, so that only
