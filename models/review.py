@@ -270,6 +270,18 @@ def edit_entry(session: Session, entry: Entry, user: User, values: dict[str, Any
     return sorted(edits)
 
 
+def own_changes(seen: dict[str, Any], current: dict[str, Any],
+                posted: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What an editor changed on a form filled with `seen`, now that the entry holds `current`:
+    (their changes, the fields someone else meanwhile set to something else). Saving only
+    their changes keeps the other edits; a clash must go back to the editor."""
+    mine = {name: change["new"] for name, change in field_diff(seen, posted).items()}
+    theirs = field_diff(seen, current)
+    clashes = sorted(name for name in mine if name in theirs
+                     and field_diff({name: current.get(name)}, {name: mine[name]}))
+    return mine, clashes
+
+
 def set_lock(session: Session, entry: Entry, name: str, user: User, locked: bool) -> None:
     """Lock a field against crawled changes, or lift the lock so crawls may change it again."""
     if name not in field_names(entry):

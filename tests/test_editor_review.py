@@ -146,3 +146,36 @@ def test_every_decision_is_in_the_audit_log_with_who_and_when(app, client, auth,
     assert history.count("<td>edna</td>") == 2 and "approve" in history and "lock" in history
     changes = text(client.get("/editor/changes"))
     assert changes.count("<td>edna</td>") == 3 and "spam" in changes
+
+
+def test_two_editors_on_one_entry_never_undo_each_other(app, client, auth, db_write):
+    """Editor A opens the form, editor B saves a change, A saves: A's change lands and B's
+    stays; when both changed the same field, A is told and keeps what they typed."""
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    auth.post(f"/editor/items/{item_id}/approve")
+    clinic_id, _slug = first_clinic(app)
+    edit_url = f"/editor/clinic/{clinic_id}/edit"
+    seen_by_a = form_values(text(client.get(f"/editor/clinic/{clinic_id}")), edit_url)
+    assert '"phone": "' in seen_by_a["seen"]  # the form says what it showed
+    db_write(lambda s: setattr(s.get(Clinic, clinic_id), "email", "b@hudson.example"))
+
+    saved = auth.post(edit_url, {**seen_by_a, "name": "Hudson Ketamine (A)"})
+    assert saved.status_code == 302, text(saved)
+    with app.extensions["database"].read_session() as session:
+        clinic = session.get(Clinic, clinic_id)
+        assert (clinic.name, clinic.email) == ("Hudson Ketamine (A)", "b@hudson.example")
+        assert clinic.locked_fields == ["name"]
+
+    db_write(lambda s: setattr(s.get(Clinic, clinic_id), "phone", "+15185550199"))
+    clash = auth.post(edit_url, {**seen_by_a, "phone": "(518) 555-0111"})
+    page = text(clash)
+    assert clash.status_code == 409
+    assert "Not saved: since you opened this page someone else changed phone" in page
+    assert 'value="(518) 555-0111"' in page  # what A typed is still in the form
+    with app.extensions["database"].read_session() as session:
+        assert session.get(Clinic, clinic_id).phone == "+15185550199"
+    again = form_values(page, edit_url)  # A saves again, having seen B's value
+    assert auth.post(edit_url, again).status_code == 302
+    with app.extensions["database"].read_session() as session:
+        assert session.get(Clinic, clinic_id).phone == "+15185550111"

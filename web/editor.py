@@ -26,6 +26,7 @@ from models.review import (
     item_provenance,
     mark_not_duplicates,
     merge_clinics,
+    own_changes,
     proposal,
     reject,
     set_lock,
@@ -283,7 +284,17 @@ def edit(entry_type, entry_id):
     form = entry_form(entry_type, _terms())
     if not form.validate_on_submit():
         return _render_entry(entry_type, found, form, 400)
-    changed = edit_entry(get_session(), found, current_user, form.values())
+    values, seen = form.values(), form.seen_values()
+    if seen is not None:  # apply only what this editor changed; never undo someone else's edit
+        current = fields_of(found)
+        values, clashes = own_changes(seen, current, values)
+        if clashes:
+            form.show(current)  # saving again now keeps this editor's values, knowingly
+            flash(f"Not saved: since you opened this page someone else changed "
+                  f"{', '.join(clashes)}. The table shows their values; yours are still in the "
+                  f"form below. Save again to keep yours.", "error")
+            return _render_entry(entry_type, found, form, 409)
+    changed = edit_entry(get_session(), found, current_user, values)
     get_session().commit()
     flash(f"Saved and locked: {', '.join(changed)}." if changed else "Nothing changed.")
     return redirect(url_for("editor.entry", entry_type=entry_type, entry_id=entry_id))

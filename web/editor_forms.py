@@ -1,5 +1,6 @@
 """Forms of the editor workspace and the admin pages (Flask-WTF: every one carries a CSRF token)."""
 
+import json
 import re
 from datetime import date
 
@@ -131,9 +132,23 @@ def _term_fields(terms):
 
 
 class EntryForm(FlaskForm):
-    """The fields of a clinic or resource; build one with `entry_form`."""
+    """The fields of a clinic or resource; build one with `entry_form`. `seen` carries the
+    values the editor was shown, so a save applies only what they changed."""
 
     field_names: tuple[str, ...] = ()
+    seen = HiddenField()
+
+    def seen_values(self) -> dict | None:
+        """The values the form was filled with, or None when it did not say (or said nonsense)."""
+        try:
+            values = json.loads(self.seen.data or "")
+        except ValueError:
+            return None
+        return values if isinstance(values, dict) else None
+
+    def show(self, values: dict) -> None:
+        """Record `values` as what the editor has now seen."""
+        self.seen.data = json.dumps(values, sort_keys=True, default=str)
 
     def country_code(self) -> str:
         country = getattr(self, "country", None)
@@ -166,9 +181,13 @@ def entry_form(entry_type: str, terms, data: dict | None = None) -> EntryForm:
     fields = _clinic_fields(terms) if entry_type == "clinic" else _resource_fields(terms)
     form_class = type(f"{entry_type.title()}Form", (EntryForm,),
                       {**fields, "field_names": tuple(fields)})
+    seen = data
     if data and isinstance(data.get("published"), str):
         data = {**data, "published": date.fromisoformat(data["published"])}
-    return form_class(data=data)
+    form = form_class(data=data)
+    if seen is not None and not form.is_submitted():
+        form.show(seen)
+    return form
 
 
 class UserAddForm(FlaskForm):
