@@ -179,3 +179,18 @@ def test_two_editors_on_one_entry_never_undo_each_other(app, client, auth, db_wr
     assert auth.post(edit_url, again).status_code == 302
     with app.extensions["database"].read_session() as session:
         assert session.get(Clinic, clinic_id).phone == "+15185550111"
+
+
+def test_a_form_left_open_for_hours_still_saves(app, client, auth, db_write, monkeypatch):
+    from itsdangerous import TimestampSigner
+
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON).id)
+    auth.login()
+    edit_url = f"/editor/items/{item_id}/edit"
+    form = form_values(text(client.get(f"/editor/items/{item_id}")), edit_url)
+    token = auth.csrf_token()
+    later = TimestampSigner.get_timestamp(TimestampSigner("x")) + 3 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = client.post(edit_url, data={**form, "csrf_token": token,
+                                           "name": "Hudson Ketamine, reviewed slowly"})
+    assert response.status_code == 302, text(response)

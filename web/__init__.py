@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.web.secure_cookies,
+        # A form token lives as long as the login: an editor who takes two hours over a review
+        # must not lose it to an expired token (the token is still bound to the session).
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config:
         app.config.update(test_config)
