@@ -70,3 +70,14 @@ def test_crawl_review_approve_publish_edit_and_recrawl_in_a_browser(
     expect(page.get_by_text("hello@goldengateketamine.example").first).to_be_visible()
     assert "care@goldengateketamine" not in page.content()
     assert "555-0177" not in page.content()
+    page.goto(live_server + "/editor/")  # and a clinic nobody crawled, added by hand
+    page.get_by_role("link", name="a clinic", exact=True).click()
+    expect(page.get_by_role("heading", name="Add a clinic")).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("Name").fill("Mission Nerve Clinic")
+    page.get_by_label("Postal code").fill("94110")
+    page.get_by_label("Country (ISO 3166-1)").fill("US")
+    page.get_by_role("button", name="Add and publish").click()
+    expect(page.get_by_text("Added and published clinic #")).to_be_visible()
+    page.goto(f"{live_server}/clinics/mission-nerve-clinic")
+    expect(page.get_by_role("heading", name="Mission Nerve Clinic")).to_be_visible()

@@ -194,3 +194,41 @@ def test_a_form_left_open_for_hours_still_saves(app, client, auth, db_write, mon
     response = client.post(edit_url, data={**form, "csrf_token": token,
                                            "name": "Hudson Ketamine, reviewed slowly"})
     assert response.status_code == 302, text(response)
+
+
+def test_an_editor_adds_a_clinic_by_hand_published_geocoded_locked_and_audited(
+        app, client, auth):
+    auth.login()
+    assert client.get("/editor/clinic/new").status_code == 200
+    refused = client.post("/editor/clinic/new", data={"name": "No Token Clinic"})
+    assert refused.status_code == 400  # CSRF
+    empty = auth.post("/editor/clinic/new", {"name": "", "status": "active"})
+    assert empty.status_code == 400 and 'id="name-error">Name is required.' in text(empty)
+    added = auth.post("/editor/clinic/new", {
+        "name": "Capitol Hill Ketamine", "phone": "(202) 555-0188", "status": "active",
+        "street": "1 Independence Ave SE", "locality": "Washington", "region": "US-DC",
+        "postal_code": "20003", "country": "US", "treatments": ["ketamine-iv-infusion"],
+        "conditions": ["crps"]})
+    assert added.status_code == 302, text(added)
+    with app.extensions["database"].read_session() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.name == "Capitol Hill Ketamine"))
+        place = clinic.locations[0]
+        assert (clinic.state, clinic.slug, clinic.phone) == (
+            "published", "capitol-hill-ketamine", "+12025550188")
+        assert abs(place.latitude - 38.88) < 0.1 and abs(place.longitude + 77.0) < 0.1
+        assert {"name", "phone", "street", "treatments", "conditions"} <= set(
+            clinic.locked_fields)
+        assert clinic.provenance["name"]["editor"] == "edna"
+        assert sorted(t.slug for t in clinic.terms) == ["crps", "ketamine-iv-infusion"]
+    assert added.headers["Location"] == f"/editor/clinic/{clinic.id}"
+    assert "Capitol Hill Ketamine" in text(client.get("/clinics/capitol-hill-ketamine"))
+    assert "create" in text(client.get(f"/editor/clinic/{clinic.id}/history"))
+
+
+def test_a_resource_added_by_hand_with_a_known_address_is_refused(app, client, auth):
+    auth.login()
+    form = {"title": "CRPS and ketamine: a guide", "url": "https://guide.example/crps",
+            "kind": "article"}
+    assert auth.post("/editor/resource/new", form).status_code == 302
+    again = auth.post("/editor/resource/new", {**form, "title": "Same link"})
+    assert again.status_code == 400 and "has this web address already" in text(again)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crawler.pipelines.new_entries import unique_slugs
 from models import AuditEntry, Clinic, CrawlRequest, CrawlRun, Location, Resource, ReviewItem, Term
 from models.base import utcnow
 from models.duplicates import candidate_pairs
@@ -15,6 +16,7 @@ from models.entries import CLINIC_FIELDS
 from models.review import (
     ReviewError,
     approve,
+    create_entry,
     decide_many,
     edit_and_approve,
     edit_entry,
@@ -33,6 +35,7 @@ from models.review import (
 )
 from models.staging import CHANGE, FLAG, NEW, OPEN, REPORT, SUGGESTION, Source, SourceRecord
 from reliefmap.config import check_cron
+from reliefmap.geocode import geocode_address
 from web.auth import no_store, require_login
 from web.db import get_session
 from web.editor_forms import ActionForm, BulkConfirmForm, RejectForm, entry_form
@@ -269,6 +272,34 @@ def _render_entry(entry_type, entry, form=None, status=200):
         "editor/entry.html", entry=entry, entry_type=entry_type, values=fields_of(entry),
         names=field_names(entry), items=items, lock_form=ActionForm(),
         form=form or entry_form(entry_type, _terms(), fields_of(entry))), status
+
+
+@bp.route("/<any(clinic, resource):entry_type>/new", methods=["GET", "POST"])
+def new_entry(entry_type):
+    """Add a clinic or resource by hand (from a suggestion, a call): published at once, every
+    value given locked against crawls."""
+    form = entry_form(entry_type, _terms())
+    if form.validate_on_submit():
+        session = get_session()
+        values = form.values()
+        same_url = entry_type == "resource" and session.scalar(
+            select(Resource.id).where(Resource.url == values["url"]))
+        if same_url:
+            flash(f"Not added: resource #{same_url} has this web address already.", "error")
+        else:
+            if entry_type == "clinic" and values.get("latitude") is None:
+                point = geocode_address(values.get("postal_code"), values.get("locality"),
+                                        values.get("region"), values.get("country"))
+                if point:
+                    values["latitude"], values["longitude"] = point
+            title = values["name" if entry_type == "clinic" else "title"]
+            slug = unique_slugs(session.connection(), ENTRY_MODELS[entry_type], [title])[0]
+            entry = create_entry(session, entry_type, current_user, values, slug)
+            session.commit()
+            flash(f"Added and published {entry_type} #{entry.id}; its values are locked.")
+            return redirect(url_for("editor.entry", entry_type=entry_type, entry_id=entry.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("editor/new.html", form=form, entry_type=entry_type), status
 
 
 @bp.get("/<any(clinic, resource):entry_type>/<int:entry_id>")
