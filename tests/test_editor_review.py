@@ -232,3 +232,33 @@ def test_a_resource_added_by_hand_with_a_known_address_is_refused(app, client, a
     assert auth.post("/editor/resource/new", form).status_code == 302
     again = auth.post("/editor/resource/new", {**form, "title": "Same link"})
     assert again.status_code == 400 and "has this web address already" in text(again)
+
+
+def test_a_suggestion_becomes_a_clinic_and_is_resolved_by_adding_it(app, client, auth,
+                                                                     db_write):
+    item_id = db_write(lambda s: _suggestion(s).id)
+    auth.login()
+    review = text(client.get(f"/editor/items/{item_id}"))
+    link = f"/editor/clinic/new?suggestion={item_id}"
+    assert f'href="{link}">Add it as a clinic' in review
+    form = form_values(text(client.get(link)), link)
+    assert (form["name"], form["website"], form["locality"]) == (
+        "Lakeshore Ketamine Clinic", "https://lakeshore.example/", "Chicago")
+    added = auth.post(link, {**form, "postal_code": "60601", "country": "US"})
+    assert added.status_code == 302, text(added)
+    with app.extensions["database"].read_session() as session:
+        item = session.get(ReviewItem, item_id)
+        assert item.state != "open" and item.clinic.name == "Lakeshore Ketamine Clinic"
+        assert "added as clinic" in item.decision_note
+    assert f"/editor/clinic/new?suggestion={item_id}" not in text(
+        client.get(f"/editor/items/{item_id}"))
+
+
+def _suggestion(session):
+    item = ReviewItem(kind="suggestion", origin="public", entry_type="clinic",
+                      payload={"name": "Lakeshore Ketamine Clinic",
+                               "url": "https://lakeshore.example/", "place": "Chicago",
+                               "details": "IV ketamine for CRPS", "contact": None})
+    session.add(item)
+    session.flush()
+    return item

@@ -278,9 +278,10 @@ def _render_entry(entry_type, entry, form=None, status=200):
 def new_entry(entry_type):
     """Add a clinic or resource by hand (from a suggestion, a call): published at once, every
     value given locked against crawls."""
-    form = entry_form(entry_type, _terms())
+    session = get_session()
+    suggestion = _open_suggestion(entry_type, request.args.get("suggestion", type=int))
+    form = entry_form(entry_type, _terms(), _suggested(entry_type, suggestion))
     if form.validate_on_submit():
-        session = get_session()
         values = form.values()
         same_url = entry_type == "resource" and session.scalar(
             select(Resource.id).where(Resource.url == values["url"]))
@@ -295,11 +296,36 @@ def new_entry(entry_type):
             title = values["name" if entry_type == "clinic" else "title"]
             slug = unique_slugs(session.connection(), ENTRY_MODELS[entry_type], [title])[0]
             entry = create_entry(session, entry_type, current_user, values, slug)
+            if suggestion is not None:
+                setattr(suggestion, f"{entry_type}_id", entry.id)
+                approve(session, suggestion, current_user, f"added as {entry_type} #{entry.id}")
             session.commit()
             flash(f"Added and published {entry_type} #{entry.id}; its values are locked.")
             return redirect(url_for("editor.entry", entry_type=entry_type, entry_id=entry.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("editor/new.html", form=form, entry_type=entry_type), status
+    return render_template("editor/new.html", form=form, entry_type=entry_type,
+                           suggestion=suggestion), status
+
+
+def _open_suggestion(entry_type: str, item_id: int | None) -> ReviewItem | None:
+    item = get_session().get(ReviewItem, item_id) if item_id else None
+    if item is None or item.kind != SUGGESTION or item.state != OPEN \
+            or item.entry_type != entry_type:
+        return None
+    return item
+
+
+def _suggested(entry_type: str, item: ReviewItem | None) -> dict | None:
+    """A new entry's form values from what the public suggested."""
+    if item is None:
+        return None
+    payload = item.payload or {}
+    if entry_type == "clinic":
+        return {"name": payload.get("name"), "website": payload.get("url"),
+                "locality": payload.get("place"), "description": payload.get("details"),
+                "status": "active"}
+    return {"title": payload.get("name"), "url": payload.get("url"),
+            "summary": payload.get("details")}
 
 
 @bp.get("/<any(clinic, resource):entry_type>/<int:entry_id>")
