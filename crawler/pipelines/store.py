@@ -69,7 +69,7 @@ class Incoming:
     item: object
     entry_type: str  # clinic | resource
     fields: dict
-    record: dict  # the source record's columns, but its entry and location
+    record: dict  # the source record's columns (its entry and location ids once written)
     provenance: dict
     stored: Deferred = field(default_factory=Deferred)  # fires once the batch committed
 
