@@ -284,6 +284,19 @@ def create_entry(session: Session, entry_type: str, user: User, values: dict[str
     return entry
 
 
+def withdraw(session: Session, entry: Entry, user: User, reason: str) -> None:
+    """Take a published entry off the public site (not a clinic, a scam, a duplicate nobody
+    should merge): it becomes rejected, and recrawls leave it so."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError("give a reason for withdrawing it")
+    if entry.state != PUBLISHED:
+        raise ReviewError(f"{entry_type_of(entry)} #{entry.id} is {entry.state}, not published")
+    entry.state = REJECTED
+    record_audit(session, user, "withdraw", entry_type_of(entry), entry.id,
+                 before={"state": PUBLISHED}, after={"state": REJECTED}, note=reason)
+
+
 def own_changes(seen: dict[str, Any], current: dict[str, Any],
                 posted: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """What an editor changed on a form filled with `seen`, now that the entry holds `current`:

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 
 from models import AuditEntry, Clinic, ReviewItem
-from tests.editor_fixtures import HUDSON, crawl_clinic, form_values, recrawl_clinic
+from tests.editor_fixtures import GOLDEN, HUDSON, crawl_clinic, form_values, recrawl_clinic
 
 
 def text(response) -> str:
@@ -262,3 +262,31 @@ def _suggestion(session):
     session.add(item)
     session.flush()
     return item
+
+
+def test_a_withdrawn_clinic_leaves_the_site_for_good_even_when_recrawled(
+        golden_source, site, run_cli, app, client, auth):
+    assert run_cli("crawl", golden_source).returncode == 0
+    auth.login()
+    with app.extensions["database"].read_session() as session:
+        item_id = session.scalar(select(ReviewItem.id))
+    auth.post(f"/editor/items/{item_id}/approve")
+    clinic_id, slug = first_clinic(app)
+    assert client.get(f"/clinics/{slug}").status_code == 200
+    withdraw_url = f"/editor/clinic/{clinic_id}/withdraw"
+    no_reason = auth.post(withdraw_url, {"reason": " "}, follow_redirects=True)
+    assert "Not withdrawn: give a reason." in text(no_reason)
+    done = auth.post(withdraw_url, {"reason": "not a clinic: a marketing page"},
+                     follow_redirects=True)
+    assert f"Withdrew clinic #{clinic_id} from the public site." in text(done)
+    assert client.get(f"/clinics/{slug}").status_code == 404
+    history = text(client.get(f"/editor/clinic/{clinic_id}/history"))
+    assert "withdraw" in history and "not a clinic: a marketing page" in history
+
+    golden = site / GOLDEN.lstrip("/")
+    golden.write_text(golden.read_text().replace("555-0100", "555-0177"))
+    assert run_cli("crawl", golden_source).returncode == 0
+    with app.extensions["database"].read_session() as session:
+        assert session.get(Clinic, clinic_id).state == "rejected"
+        assert session.scalar(select(ReviewItem).where(ReviewItem.state == "open")) is None
+    assert client.get(f"/clinics/{slug}").status_code == 404

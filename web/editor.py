@@ -32,6 +32,7 @@ from models.review import (
     proposal,
     reject,
     set_lock,
+    withdraw,
 )
 from models.staging import CHANGE, FLAG, NEW, OPEN, REPORT, SUGGESTION, Source, SourceRecord
 from reliefmap.config import check_cron
@@ -270,7 +271,7 @@ def _render_entry(entry_type, entry, form=None, status=200):
         .order_by(ReviewItem.created_at)).all()
     return render_template(
         "editor/entry.html", entry=entry, entry_type=entry_type, values=fields_of(entry),
-        names=field_names(entry), items=items, lock_form=ActionForm(),
+        names=field_names(entry), items=items, lock_form=ActionForm(), withdraw_form=RejectForm(),
         form=form or entry_form(entry_type, _terms(), fields_of(entry))), status
 
 
@@ -354,6 +355,19 @@ def edit(entry_type, entry_id):
     changed = edit_entry(get_session(), found, current_user, values)
     get_session().commit()
     flash(f"Saved and locked: {', '.join(changed)}." if changed else "Nothing changed.")
+    return redirect(url_for("editor.entry", entry_type=entry_type, entry_id=entry_id))
+
+
+@bp.post("/<any(clinic, resource):entry_type>/<int:entry_id>/withdraw")
+def withdraw_entry(entry_type, entry_id):
+    """Take a published entry off the public site, with a reason."""
+    found = _entry(entry_type, entry_id, lock=True)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash("Not withdrawn: give a reason.", "error")
+    elif _commit_or_flash(lambda: withdraw(get_session(), found, current_user,
+                                           form.reason.data)):
+        flash(f"Withdrew {entry_type} #{entry_id} from the public site.")
     return redirect(url_for("editor.entry", entry_type=entry_type, entry_id=entry_id))
 
 
