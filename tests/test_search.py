@@ -1,7 +1,7 @@
 """Full-text search: the triggers keep the index right on every write, on both engines."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import Clinic, Location, Resource, Term
 from models.entries import apply_clinic_fields
@@ -64,12 +64,30 @@ def test_triggers_follow_every_write(database, directory):
         assert session.scalar(select(Clinic.id).where(Clinic.name.like("Niagara%"))) is None
 
 
-def test_unpublished_clinics_are_indexed_but_never_found(database, directory):
+def indexed(database, kind: str) -> set[int]:
+    column = "rowid" if database.engine.dialect.name == "sqlite" else f"{kind}_id"
+    with database.read_session() as session:
+        return set(session.scalars(text(f"SELECT {column} FROM {kind}_search")))
+
+
+def test_only_published_entries_are_indexed_and_found(database, directory):
+    with database.read_session() as session:
+        published = set(session.scalars(select(Clinic.id).where(Clinic.state == "published")))
+        pending = session.scalar(select(Clinic.id).where(
+            Clinic.name == "Pending Ketamine Place"))
+    assert indexed(database, "clinic") == published
     assert found(database, "pending") == []
+    with database.write_session.begin() as session:  # a pending entry's writes index nothing
+        clinic = session.get(Clinic, pending)
+        clinic.locations[0].locality = "Albany"
+        apply_clinic_fields(session, clinic, {"conditions": ["migraine"]})
+    assert pending not in indexed(database, "clinic")
     with database.write_session.begin() as session:
-        session.scalar(select(Clinic).where(Clinic.name == "Pending Ketamine Place")).state = \
-            "published"
-    assert found(database, "pending") == ["Pending Ketamine Place"]
+        session.get(Clinic, pending).state = "published"
+    assert found(database, "pending albany migraine") == ["Pending Ketamine Place"]
+    with database.write_session.begin() as session:  # withdrawn: out of the index again
+        session.get(Clinic, pending).state = "rejected"
+    assert pending not in indexed(database, "clinic") and found(database, "pending") == []
 
 
 def test_resources_are_searchable_by_title_summary_author_and_terms(database, directory):
