@@ -1,7 +1,8 @@
 """Full-text search over clinics and resources: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
 The index tables (`clinic_search`, `resource_search`) and the triggers that keep them right on
-every write, whoever the writer, live in migration 0002. Both engines index the same text
+every write, whoever the writer, live in migration 0002; since 0006 they hold published entries
+only (nothing else is ever searched). Both engines index the same text
 (names, descriptions, term slugs, labels and synonyms, places) split on anything that is not a
 letter or a digit, without stemming, so a query finds the same entries on both. Every word of a
 query must match, each as a prefix ("ketam" finds "ketamine").
