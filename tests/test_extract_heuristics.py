@@ -468,3 +468,11 @@ def test_patient_reviews_do_not_count_for_classification():
             '<div class="reviews"><p>My migraines are better too.</p></div>')
     [item] = clinics_from(body)
     assert "migraines" not in item["text"]
+
+
+@pytest.mark.parametrize("line", ["No providers match your filters.", "0 results",
+                                  "Sorry, no clinics found near 80202."])
+def test_a_search_that_found_nothing_yields_nothing(line):
+    body = (f"<h1>Our Providers</h1><p>{line}</p>"
+            "<p>Valley Health<br>1 Main St<br>Salem, OR 97301</p>")
+    assert clinics_from(body, url="https://valleyhealth.example/providers?q=pain") == []

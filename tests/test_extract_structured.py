@@ -348,3 +348,25 @@ def test_departments_share_the_organisations_email():
       "addressLocality": "Sparks", "addressRegion": "NV", "postalCode": "89431"}}]}"""
     items = clinics_from(page(ld, "<h1>Twin Clinics</h1>"))
     assert [item["email"] for item in items] == ["hi@twin.example", "hi@twin.example"]
+
+
+def test_json_ld_escaped_as_html_is_read():
+    ld = ('{&quot;@type&quot;: &quot;MedicalClinic&quot;, &quot;name&quot;: &quot;Magnolia '
+          'Infusion Clinic&quot;, &quot;address&quot;: {&quot;streetAddress&quot;: &quot;1 A '
+          'St&quot;, &quot;addressLocality&quot;: &quot;Reno&quot;, &quot;postalCode&quot;: '
+          '&quot;89501&quot;}}')
+    [item] = clinics_from(page(ld, "<h1>Infusions in the Medical District</h1>"))
+    assert item["name"] == "Magnolia Infusion Clinic"
+
+
+def test_visible_clinics_the_data_leaves_out_are_records_too():
+    ld = """{"@type": "MedicalClinic", "name": "Summit Pain Clinic", "address": {
+      "streetAddress": "1 A St", "addressLocality": "Reno", "addressRegion": "NV",
+      "postalCode": "89501"}}"""
+    body = ("<h1>Locations</h1><h2>Summit Pain Clinic – Reno</h2><p>1 A St<br>Reno, NV 89501</p>"
+            "<h2>Summit Pain Clinic – Sparks</h2><p>2 B St<br>Sparks, NV 89431</p>"
+            "<p>Phone: (775) 555-0141</p><h2>Billing</h2><p>3 C St<br>Reno, NV 89502</p>")
+    items = clinics_from(page(ld, body))
+    assert [(item["name"], item["extras"]["method"]) for item in items] == [
+        ("Summit Pain Clinic", "structured"), ("Summit Pain Clinic – Sparks", "heuristics")]
+    assert items[1]["phone"] == "(775) 555-0141"

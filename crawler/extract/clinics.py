@@ -42,6 +42,9 @@ OTHER_HEADING = re.compile(
     r"find an? (?:doctor|provider|physician|specialist)s?)\b", re.I)
 RELEASE_LINE = re.compile(r"^(?:press release|news release|media release|for immediate release|"
                           r"media contacts?|media inquiries)\s*:?$", re.I)
+# What a search that found nothing says: "No providers match your filters", "0 results".
+NO_RESULTS = re.compile(r"^(?:sorry,? )?(?:no|0) (?:results?|matches|doctors|providers|"
+                        r"physicians|specialists|clinics|locations)\b", re.I)
 # A story's byline or dateline near its top: "By Marcus Reed, Staff Writer", "Posted: 06/03/2024".
 BYLINE = re.compile(r"^(?:(?:written |story |words )?by\s+(?!appointment|referral)"
                     r"(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})(?:$|,|\s[|·•–—]|\s+on\s)"
@@ -163,6 +166,7 @@ def heuristic_records(tree, url: str, country: str, own_content: list[Line] | No
         segment_start = 0 if single else start
         near = content[max(segment_start, block.start - 3):min(block.end + 8, end)]
         # Several addresses under one page name: branches of a clinic on its own site only.
+        named = bool(name)
         if single:
             # The name at the address may spell out the page's ("Bow Valley Ketamine" + "Clinic").
             longer = name and page_name and fold(page_name) in fold(name)
@@ -177,7 +181,7 @@ def heuristic_records(tree, url: str, country: str, own_content: list[Line] | No
         links = heuristics.website_links(segment)
         coordinates = (None, None) if single else heuristics.link_coordinates(segment)
         records.append({
-            "name": name, "street": block.street, "locality": block.locality,
+            "name": name, "named": named, "street": block.street, "locality": block.locality,
             "region": block.region, "postal_code": block.postal_code, "country": block.country,
             "phone": phones[0] if phones else None, "email": emails[0] if emails else None,
             "website": links[0] if links else None,
@@ -253,8 +257,8 @@ def not_a_clinic_page(tree, url: str, nodes: list[dict], own_content: list[Line]
         return True
     heading = clean_text(tree.xpath("string((//h1)[1])")) or ""
     return bool(OTHER_HEADING.match(heading)) or any(
-        RELEASE_LINE.match(line.text) for line in own_content[:40]) or any(
-        BYLINE.match(line.text) for line in own_content[:15])
+        RELEASE_LINE.match(line.text) or NO_RESULTS.match(line.text)
+        for line in own_content[:40]) or any(BYLINE.match(line.text) for line in own_content[:15])
 
 
 def _body(tree):
@@ -294,6 +298,14 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
     if not found:
         found = [(record, "heuristics") for record in by_text]
         by_text = []
+    elif len(own_blocks) > 1:
+        # The page shows more clinics than its data describes (a site-wide LocalBusiness on a
+        # locations page): each visible clinic with a name of its own is a record too.
+        described = {_postcode_key(record.get("postal_code")) for record, _ in found}
+        shown = [record for record in by_text if record["named"]
+                 and _postcode_key(record["postal_code"]) not in described]
+        found += [(record, "heuristics") for record in shown]
+        by_text = [record for record in by_text if record not in shown]
     description = clean_text(tree.xpath('string(//meta[@name="description"]/@content)'))
     site_name = site_name_of(tree, url)
     text_of_page = "\n".join(line.text for line in own_content)

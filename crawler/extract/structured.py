@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -44,6 +45,8 @@ def type_names(node: dict) -> set[str]:
 def load_json_lenient(text: str) -> list:
     """JSON-LD as pages write it: comments, trailing commas, raw newlines, several objects."""
     text = HTML_COMMENT.sub("", text).strip().rstrip(";")
+    if text.startswith("{&quot;") or text.startswith("[{&quot;"):
+        text = html.unescape(text)  # a template that escaped the whole script
     for candidate in (text, TRAILING_COMMA.sub(r"\1", text)):
         try:
             return [json.loads(candidate, strict=False)]
