@@ -28,7 +28,8 @@ if __name__ == "__main__":
     process = CrawlerProcess({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 16,
                               "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY": 0,
                               "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
-                              "COOKIES_ENABLED": False, "DEPTH_LIMIT": 0})
+                              "COOKIES_ENABLED": False, "DEPTH_LIMIT": 0,
+                              "CONCURRENT_ITEMS": 8})
     process.crawl(BareSpider, start_url=sys.argv[1])
     process.start()
     print(BareSpider.pages)
