@@ -140,3 +140,21 @@ def test_recrawl_skips_pages_whose_sitemap_lastmod_predates_their_fetch(
     assert (run.status, run.items_new, run.items_changed, run.items_unchanged) == (
         "succeeded", 0, 1, 16)
     assert run.stats["reliefmap/skipped_unmodified"] == 15
+
+
+def test_a_trusted_page_of_branches_publishes_one_clinic_with_every_branch(
+        run_cli, database, add_source, sample_server):
+    """The second branch on the page belongs to the clinic this crawl just created: it is
+    part of the new entry, not a change waiting for an editor."""
+    add_source("trusted", trust="auto",
+               start_urls=[f"{sample_server.url}/clinics/sunshine-ketamine.html"],
+               extract=["/clinics/sunshine"])
+    assert run_cli("crawl", "trusted").returncode == 0
+    with database.read_session() as session:
+        (clinic,) = session.scalars(select(Clinic)).all()
+        assert clinic.state == PUBLISHED
+        assert sorted(loc.locality for loc in clinic.locations) == ["Miami", "Tampa"]
+    assert count(database, ReviewItem) == 0
+    again = run_cli("crawl", "trusted")  # recrawled unchanged: still nothing to review
+    assert again.returncode == 0
+    assert count(database, ReviewItem) == 0

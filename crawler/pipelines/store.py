@@ -85,6 +85,9 @@ class StorePipeline(CountingPipeline):
         super().__init__(crawler)
         crawler.signals.connect(self.page_unchanged, signal=page_unchanged)
         self.clinic_of_record: dict[str, int] = {}  # record keys seen this crawl -> clinic id
+        # Clinics this crawl created: its later records of them (a page's other branches) are
+        # part of the new entry, applied even when a trusted source published it at once.
+        self.created_clinics: set[int] = set()
         self.unchanged_urls: list[str] = []
         self.batch: list[Incoming] = []
         self.batch_keys: set[str] = set()
@@ -194,6 +197,7 @@ class StorePipeline(CountingPipeline):
             self.record_keys.add(incoming.key)
             if incoming.entry_type == "clinic":
                 self.clinic_of_record[incoming.key] = incoming.record["clinic_id"]
+                self.created_clinics.add(incoming.record["clinic_id"])
             self.count("reliefmap/items/new")
             incoming.stored.callback(incoming.item)
 
@@ -274,6 +278,8 @@ class StorePipeline(CountingPipeline):
                 trusted=self.source.trust == "auto", now=now, term_slugs=self.term_slugs)
             setattr(record, f"{entry_type}_id", entry_id)
             record.location_id = location_id
+            if entry_type == "clinic":
+                self.created_clinics.add(entry_id)
             if self.source.trust != "auto":
                 insert_reviews(connection, entry_type, [(entry_id, record.id)], now)
             outcome = "new"
@@ -353,7 +359,7 @@ class StorePipeline(CountingPipeline):
                 record.location_id = location.id
             self.seen(record, now)
             return "unchanged"
-        if clinic.state == PUBLISHED:
+        if clinic.state == PUBLISHED and clinic.id not in self.created_clinics:
             payload = {"location_id": location.id if location else None}
             self.propose(clinic, record, "clinic", diff, provenance, payload)
             return "changed"
