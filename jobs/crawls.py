@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,22 +22,43 @@ from models.runs import (
     lease_holder,
     release_lease,
 )
+from reliefmap.config import check_cron
 
 log = logging.getLogger(__name__)
 
 
-def open_run(session: Session, source_name: str, trigger: str, worker: str) -> CrawlRun:
-    """A new run of the source; recorded as skipped when another crawl holds its lease."""
-    source = session.scalar(select(Source).where(Source.name == source_name))
+def current_tick(schedule: str, timezone: str, window: timedelta) -> datetime | None:
+    """The latest fire time of a cron schedule at or before now (looking back `window`, the
+    misfire grace), as naive UTC like the run times; None when there is none in the window."""
+    trigger = check_cron(schedule, timezone)
+    now = datetime.now(UTC)
+    latest, fire = None, trigger.get_next_fire_time(None, now - window)
+    while fire is not None and fire <= now:
+        latest, fire = fire, trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    return latest.astimezone(UTC).replace(tzinfo=None) if latest else None
+
+
+def open_run(session: Session, source_name: str, trigger: str, worker: str,
+             tick: datetime | None = None) -> CrawlRun:
+    """A new run of the source; recorded as skipped when another crawl holds its lease, or when
+    `tick` (a scheduled run's fire time) was already crawled by another scheduler."""
+    # Locking the source row makes schedulers open its runs one at a time (SQLite's writers
+    # are one at a time anyway), so the second opener of a tick sees the first one's run.
+    source = session.scalar(select(Source).where(Source.name == source_name).with_for_update())
     if source is None:
         raise LookupError(f"source '{source_name}' is not in the database; "
                           "run 'reliefmap init' after adding it to the config")
     holder = lease_holder(session, source_name)
+    earlier = tick and session.scalar(select(CrawlRun).where(
+        CrawlRun.source_id == source.id, CrawlRun.trigger == "schedule",
+        CrawlRun.status != SKIPPED, CrawlRun.started_at >= tick).limit(1))
     run = CrawlRun(source=source, trigger=trigger, worker=worker)
-    if holder:
+    if holder or earlier:
         run.status = SKIPPED
         run.finished_at = utcnow()
-        run.finish_reason = f"skipped: the source is being crawled by {holder}"
+        run.finish_reason = (f"skipped: the source is being crawled by {holder}" if holder else
+                             f"skipped: the tick of {tick:%Y-%m-%d %H:%M:%S} UTC was crawled by "
+                             f"run {earlier.id} ({earlier.worker})")
     session.add(run)
     session.flush()
     return run
@@ -65,11 +87,12 @@ def settle_run(database, run_id: int, outcome: Outcome) -> CrawlRun:
         return run
 
 
-def crawl(runtime, source_name: str, trigger: str) -> int | None:
-    """Record a run of the source and carry it out; returns the run id."""
+def crawl(runtime, source_name: str, trigger: str, tick: datetime | None = None) -> int | None:
+    """Record a run of the source and carry it out; returns the run id. A scheduled run gives
+    its `tick`, so that schedulers sharing the database crawl each tick once."""
     try:
         with runtime.database.write_session.begin() as session:
-            run = open_run(session, source_name, trigger, runtime.worker)
+            run = open_run(session, source_name, trigger, runtime.worker, tick)
     except LookupError as exc:
         log.error("%s", exc)
         return None

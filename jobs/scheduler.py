@@ -58,7 +58,11 @@ def scheduled_crawl(source_name: str) -> None:
     """The job of one source's cron schedule (referenced by name from the job store)."""
     RUNTIME.track(1)
     try:
-        crawls.crawl(RUNTIME, source_name, "schedule")
+        config, source = RUNTIME.config, RUNTIME.config.sources.get(source_name)
+        tick = source and crawls.current_tick(
+            source.schedule, config.scheduler.timezone,
+            timedelta(seconds=config.scheduler.misfire_grace_seconds))
+        crawls.crawl(RUNTIME, source_name, "schedule", tick)
     finally:
         RUNTIME.track(-1)
 

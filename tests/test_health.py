@@ -157,3 +157,34 @@ def test_unjudged_runs_are_the_newest_ended_run_of_each_source(database, source)
     with database.read_session() as session:
         assert health.unjudged_runs(session, settled_for=timedelta(0)) == [newest]
         assert health.unjudged_runs(session, settled_for=timedelta(minutes=5)) == []
+
+
+def test_a_tick_is_crawled_once_whichever_scheduler_opens_it_first(database):
+    """Two schedulers sharing the database both fire a tick: the second opener is skipped,
+    even when the first run already ended (a fast crawl releases its lease before then)."""
+    from datetime import timedelta
+
+    from jobs.crawls import current_tick, open_run
+    from models import Source, utcnow
+
+    with database.write_session.begin() as session:
+        session.add(Source(name="directory", kind="clinics"))
+    tick = utcnow() - timedelta(seconds=1)
+    with database.write_session.begin() as session:
+        first = open_run(session, "directory", "schedule", "host-a:1", tick)
+        first.status, first_id = "succeeded", first.id
+    with database.write_session.begin() as session:
+        second = open_run(session, "directory", "schedule", "host-b:2", tick)
+        assert second.status == "skipped"
+        assert second.finish_reason.startswith("skipped: the tick of ")
+        assert f"was crawled by run {first_id} (host-a:1)" in second.finish_reason
+        later = open_run(session, "directory", "schedule", "host-b:2", utcnow())
+        assert later.status == "running"  # the next tick is crawled again
+        manual = open_run(session, "directory", "manual", "host-b:2")
+        assert manual.status == "running"  # a manual run is no tick
+
+    every_4s = current_tick("*/4 * * * * *", "UTC", timedelta(minutes=5))
+    assert every_4s.second % 4 == 0 and timedelta(0) <= utcnow() - every_4s < timedelta(
+        seconds=4.5)
+    hourly = current_tick("0 * * * *", "UTC", timedelta(hours=2))
+    assert (hourly.minute, hourly.second) == (0, 0) and utcnow() - hourly < timedelta(hours=1)
