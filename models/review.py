@@ -303,10 +303,8 @@ def own_changes(seen: dict[str, Any], current: dict[str, Any],
     (their changes, the fields someone else meanwhile set to something else). Saving only
     their changes keeps the other edits; a clash must go back to the editor."""
     mine = {name: change["new"] for name, change in field_diff(seen, posted).items()}
-    theirs = field_diff(seen, current)
-    clashes = sorted(name for name in mine if name in theirs
-                     and field_diff({name: current.get(name)}, {name: mine[name]}))
-    return mine, clashes
+    clashes = set(field_diff(seen, current)) & set(field_diff(current, mine))
+    return mine, sorted(clashes)
 
 
 def set_lock(session: Session, entry: Entry, name: str, user: User, locked: bool) -> None:

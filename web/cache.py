@@ -111,9 +111,7 @@ class QueryCache:
 
     def close(self) -> None:
         with self.lock:
-            if self.connection is not None:
-                self.connection.close()
-                self.connection = None
+            self._disconnect()
             self.entries.clear()
 
 

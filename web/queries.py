@@ -200,8 +200,10 @@ def _find_listed(session, q, condition, treatment, country, region, locality, so
 def _find_near(session, q, condition, treatment, country, region, locality, near: Place,
                radius: float, sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
     """Every match within the radius as (clinic id, nearest location id, km), sorted."""
+    # The place filters go on the boxed location rows themselves, which implies the clinic
+    # has a location there: no separate "clinic has such a location" subquery.
+    filters = _clinic_filters(session, q, condition, treatment, [], few_rows=True)
     location_filters = _location_filters(country, region, locality)
-    filters = _clinic_filters(session, q, condition, treatment, location_filters, few_rows=True)
     best, regions = _within(session, [*filters, *location_filters], near, radius)
     ordered = _sorted_near(best, sort)
     return ordered, _near_facets(session, set(best), regions)
