@@ -123,12 +123,20 @@ def preview(body: bytes, url: str, kind: str, country: str, config,
               show_default=True, help="What to look for on the page.")
 @click.option("--country", default="US", show_default=True,
               help="Country (ISO alpha-2) assumed for phones and addresses that do not say.")
+@click.option("--score", is_flag=True,
+              help="TARGET is a folder of saved pages with expected records: print the accuracy.")
+@click.option("--misses", is_flag=True, help="With --score: list every field that was wrong.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="With --score: exit 1 when the overall accuracy is below PERCENT.")
 @click.pass_context
-def extract_command(ctx, target, base_url, kind, country):
+def extract_command(ctx, target, base_url, kind, country, score, misses, fail_under):
     """Print, one JSON object per line, the records a page or feed would yield."""
     from reliefmap.config import load_config
 
     config = ctx.obj or load_config()
+    if score:
+        print_score(target, kind, config, misses, fail_under)
+        return
     country = country.upper()
     content_type = None
     if target.startswith(("http://", "https://")):
@@ -152,3 +160,21 @@ def extract_command(ctx, target, base_url, kind, country):
         raise UserError(str(exc)) from None
     for found in records:
         click.echo(json.dumps(found, ensure_ascii=False))
+
+
+def print_score(folder: str, kind: str, config, misses: bool, fail_under: float | None) -> None:
+    """`--score`: the accuracy table of a folder of saved pages, and the misses if asked."""
+    from crawler.scoring import score_folder
+
+    try:
+        result = score_folder(Path(folder), kind, config)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"cannot score {folder}: {exc}") from None
+    if not result.pages:
+        raise UserError(f"{folder} holds no page with expected {kind} (NAME.html + NAME.json)")
+    click.echo(result.table())
+    if misses:
+        click.echo("\n".join(result.misses))
+    if fail_under is not None and result.accuracy * 100 < fail_under:
+        click.echo(f"accuracy {result.accuracy:.1%} is under {fail_under:g}%", err=True)
+        raise SystemExit(1)

@@ -76,6 +76,8 @@ class Term:
     kind: str  # "treatment" or "condition"
     label: str
     synonyms: list[str] = field(default_factory=list)
+    # Short forms that state the term only beside its other words ("SCS trial" is not enough).
+    abbreviations: list[str] = field(default_factory=list)
     parent: str | None = None
 
 
