@@ -9,11 +9,15 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 
 import phonenumbers
 import pycountry
+import tldextract
 from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
 SPACE = re.compile(r"\s+")
-SECOND_LEVEL_DOMAINS = {"com", "co", "org", "net", "gov", "ac", "edu", "nhs", "med", "health"}
+# The public suffix list that ships with tldextract (no download); a github.io or netlify.app
+# site is a site of its own.
+DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                include_psl_private_domains=True)
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
 EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
 NOT_CLINIC_LINE = re.compile(r"\b(fax|facsimile|switchboard|main hospital)\b", re.I)
@@ -272,18 +276,34 @@ def home_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def looks_like_own_site(name: str | None, page_url: str, site_name: str | None = None) -> bool:
-    """Whether a page seems to be on the clinic's own site: its host or site name echo the name."""
+def _domain_parts(url_or_host: str) -> tuple[str, str]:
+    """(label, suffix) of the registered domain; a reserved name (".example") counts as one."""
+    parts = DOMAINS(url_or_host)
+    if parts.suffix or not parts.subdomain:
+        return parts.domain, parts.suffix
+    return parts.subdomain.rsplit(".", 1)[-1], parts.domain
+
+
+@lru_cache(maxsize=4096)
+def registered_domain(url_or_host: str) -> str:
+    """The domain a site registered: "clinic.co.uk" for https://www.clinic.co.uk/contact."""
+    return ".".join(part for part in _domain_parts(url_or_host) if part)
+
+
+def domain_spells(name: str | None, url_or_host: str) -> bool:
+    """Whether a domain spells a name: hornsbychiropractor.com.au spells "Hornsby Chiropractor"."""
     if not name:
         return False
+    label = _domain_parts(url_or_host)[0].replace("-", "").lower()
     wanted = fold(name).replace(" ", "")
-    labels = (urlsplit(page_url).hostname or "").split(".")[:-1]
-    while labels and labels[-1] in SECOND_LEVEL_DOMAINS:
-        labels.pop()
-    label = labels[-1].replace("-", "") if labels else ""
-    if len(label) >= 4 and fuzz.partial_ratio(label, wanted) >= 85:
+    return len(label) >= 4 and fuzz.partial_ratio(label, wanted) >= 85
+
+
+def looks_like_own_site(name: str | None, page_url: str, site_name: str | None = None) -> bool:
+    """Whether a page seems to be on the clinic's own site: its domain or site name echo it."""
+    if domain_spells(name, page_url):
         return True
-    return bool(site_name) and fuzz.token_set_ratio(fold(site_name), fold(name)) >= 90
+    return bool(name and site_name) and fuzz.token_set_ratio(fold(site_name), fold(name)) >= 90
 
 
 def without_tracking(url: str | None) -> str | None:

@@ -6,7 +6,10 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.extract import extract_clinics
-from crawler.extract.heuristics import Line, address_blocks, is_clinic_name, phones_in
+from crawler.extract.addresses import address_blocks
+from crawler.extract.contacts import phones_in
+from crawler.extract.lines import Line
+from crawler.extract.names import is_clinic_name
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_sites" / "clinic-directory"
 
@@ -186,7 +189,7 @@ def test_tel_link_comes_first():
 def test_sample_pages_from_visible_text(sample_path, expected):
     [item] = sample(sample_path)
     name, phone, email, address = expected
-    assert item["extras"]["method"] == "heuristics"
+    assert item["extras"]["method"] == "text"
     assert (item["name"], item["phone"], item["email"]) == (name, phone, email)
     assert address_of(item) == address
     assert item["website"] is None  # directory pages without a clinic link
@@ -375,7 +378,7 @@ def test_a_directorys_own_contact_page_is_not_a_clinic():
 def test_chrome_is_recognised_by_whole_class_words(attributes, chrome):
     from lxml import html
 
-    from crawler.extract.heuristics import is_chrome
+    from crawler.extract.lines import is_chrome
 
     assert is_chrome(html.fragment_fromstring(f"<div {attributes}>x</div>")) is chrome
 

@@ -368,5 +368,5 @@ def test_visible_clinics_the_data_leaves_out_are_records_too():
             "<p>Phone: (775) 555-0141</p><h2>Billing</h2><p>3 C St<br>Reno, NV 89502</p>")
     items = clinics_from(page(ld, body))
     assert [(item["name"], item["extras"]["method"]) for item in items] == [
-        ("Summit Pain Clinic", "structured"), ("Summit Pain Clinic – Sparks", "heuristics")]
+        ("Summit Pain Clinic", "structured"), ("Summit Pain Clinic – Sparks", "text")]
     assert items[1]["phone"] == "(775) 555-0141"

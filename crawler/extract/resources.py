@@ -9,7 +9,7 @@ from datetime import datetime
 import feedparser
 import trafilatura
 
-from crawler.extract.clinics import decode
+from crawler.extract.page import decode
 from crawler.extract.structured import ARTICLE_TYPES, first, page_nodes, parse_tree, type_names
 from crawler.items import ResourceItem
 from crawler.normalise import clean_text, normalise_url

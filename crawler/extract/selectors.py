@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath, XPathError
 
-from crawler.extract.heuristics import page_lines
+from crawler.extract.lines import page_lines
 
 SELECTOR_KEYS = ("name", "street", "locality", "region", "postal_code", "country", "phone",
                  "email", "website", "address", "description")

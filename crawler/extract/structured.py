@@ -9,7 +9,7 @@ import re
 import extruct
 from lxml import html as lxml_html
 
-from crawler.extract.heuristics import map_link_coordinates
+from crawler.extract.contacts import map_link_coordinates
 
 CLINIC_TYPES = {
     "MedicalClinic", "MedicalBusiness", "MedicalOrganization", "Physician", "IndividualPhysician",
