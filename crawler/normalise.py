@@ -72,7 +72,14 @@ POSTAL_PATTERNS = {
     "CA": re.compile(r"^([A-Z]\d[A-Z]) ?(\d[A-Z]\d)$"),
     "GB": re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"),
     "AU": re.compile(r"^(\d{4})$"),
+    "FR": re.compile(r"^(\d{5})$"),
+    "ES": re.compile(r"^(\d{5})$"),
 }
+# A Spanish postcode's first two digits number its province (INE order); ISO 3166-2 codes.
+ES_PROVINCES = (
+    "VI AB A AL AV BA PM B BU CC CA CS CR CO C CU GI GR GU SS H HU J LE L LO LU M MA MU NA OR "
+    "O P GC PO SA TF S SG SE SO T TE TO V VA BI ZA Z CE ML"
+).split()
 
 
 def clean_text(raw) -> str | None:
@@ -189,7 +196,31 @@ def region_from_postal_code(raw, country: str) -> str | None:
         return _au_state(int(postal_code))
     if country == "GB":
         return _uk_nation(postal_code)
+    if country == "FR":
+        return _top_subdivision(_french_department(postal_code))
+    if country == "ES":
+        number = int(postal_code[:2])
+        return _top_subdivision(f"ES-{ES_PROVINCES[number - 1]}") if 1 <= number <= 52 else None
     return None
+
+
+def _french_department(postal_code: str) -> str | None:
+    """The ISO code of the department a French postcode is in (Corsica: 2A and 2B)."""
+    department = postal_code[:3] if postal_code.startswith("97") else postal_code[:2]
+    if department == "20":
+        department = "2A" if postal_code < "20200" else "2B"
+    for code in (f"FR-{department}", f"FR-{department}C", f"FR-{department}M"):
+        if pycountry.subdivisions.get(code=code) is not None:
+            return code
+    return None
+
+
+def _top_subdivision(code: str | None) -> str | None:
+    """The region a province or department belongs to (ES-AV -> ES-CL, FR-75C -> FR-IDF)."""
+    subdivision = pycountry.subdivisions.get(code=code) if code else None
+    while subdivision is not None and subdivision.parent_code:
+        subdivision = pycountry.subdivisions.get(code=subdivision.parent_code)
+    return subdivision.code if subdivision is not None else None
 
 
 @lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP; a crawl repeats ZIPs

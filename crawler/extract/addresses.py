@@ -347,13 +347,19 @@ def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]
 
 
 def _distinct(blocks: list[AddressBlock]) -> list[AddressBlock]:
+    """Each address once; one without a postcode only if no other block has its street."""
+    def street_key(block: AddressBlock) -> str:
+        return re.sub(r"\W", "", block.street or "").lower()[:12]
+
     seen, kept = set(), []
+    with_postcode = {street_key(block) for block in blocks if block.postal_code}
     for block in blocks:
         key = ((block.postal_code or block.locality or "").replace(" ", "").upper(),
-               re.sub(r"\W", "", block.street or "").lower()[:12])
-        if key not in seen:
-            seen.add(key)
-            kept.append(block)
+               street_key(block))
+        if key in seen or (not block.postal_code and key[1] in with_postcode):
+            continue
+        seen.add(key)
+        kept.append(block)
     return kept
 
 

@@ -25,7 +25,8 @@ EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 AT_WORD = re.compile(r"[\[({]\s*at\s*[\])}]|\sat\s", re.I)
 DOT = re.compile(r"\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\s+dot\s+|\.)\s*", re.I)
 WEBSITE_TEXT = re.compile(r"\b(?:website|web site|visit site|official site|homepage|home page|"
-                          r"visit (?:their|our|the) (?:site|website))\b|^(?:https?://|www\.)",
+                          r"visit (?:their|our|the) (?:site|website)|site web|sitio web)\b|"
+                          r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?(?:\s|$)",
                           re.I)
 MAP_HOST = re.compile(r"google\.[a-z.]+/maps|maps\.google|goo\.gl/maps|openstreetmap\.org|"
                       r"maps\.apple\.com|bing\.com/maps", re.I)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from crawler.extract.lines import Line
 from crawler.normalise import clean_text, domain_spells, fold, home_url
@@ -26,6 +27,7 @@ TOPIC_WORDS = re.compile(
 # A topic-only heading is a name only if it reads like one: "Front Range Spine & Pain", not
 # "Ketamine Infusions in Denver".
 LINKING_WORDS = re.compile(r"\b(?:in|for|with|to|of|the|your|a|an|at|from|and|near|is|are)\b")
+ROMANCE_WORDS = re.compile(r"\b(?:de|la|le|les|du|des|et|del|el|los|las|y|para)\b", re.I)
 # Events meet somewhere and directories, charities and publications have offices: no clinics.
 NOT_CLINIC_WORDS = re.compile(
     r"\b(?:support groups?|meetings?|meet-?ups?|events?|conferences?|webinars?|workshops?|"
@@ -39,7 +41,7 @@ NOT_A_NAME = re.compile(r"^(?:contact(?: us)?|home|about(?: us)?|location[s]?|ou
                         r"address|directions|hours|office hours|get in touch|find us|visit us|"
                         r"welcome|menu|phone|email|book(?: an)? appointment|services|visit|call|"
                         r"meet|schedule|request|make an appointment|contacto|contactar|"
-                        r"nous joindre|accueil|inicio)\b", re.I)
+                        r"nous joindre|accueil|inicio|billing|mailing|remit|payments?)\b", re.I)
 SENTENCE_LIKE = re.compile(r"(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bJr)[.!?]\s|:|\d{3}|"
                            r"^(?:how|what|why|when|where|who|understanding|living|is|are|do|"
                            r"does|can|should|welcome to)\b", re.I)
@@ -51,7 +53,8 @@ SLOGAN = re.compile(r"\b(?:in|near|serving|across|throughout)\s+(?:the\s+)?[A-Z]
 WELCOME = re.compile(r"^welcome to\s+(?:the\s+)?", re.I)
 TITLE_SEPARATOR = re.compile(r"\s[|–—\-:·•]\s")
 COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*[,.]?\s*"
-                       r"(?P<name>[^.|•·©]{3,80}?)\s*(?:[.,|•·]|\ball rights\b|\bllc\b|\binc\b|$)",
+                       r"(?P<name>[^.|•·©]{3,80}?)\s*(?:[.,|•·]|\ball rights\b|\bllc\b|\binc\b|"
+                       r"\bback to top\b|\bdesigned by\b|\bpowered by\b|$)",
                        re.I)
 LEGAL_SUFFIX = re.compile(r",?\s+(?:llc|l\.l\.c\.|inc\.?|pllc|pc|p\.c\.|ltd\.?|pty\.? ltd\.?|"
                           r"limited|s\.?l\.?|sarl|s\.a\.s\.?)$", re.I)
@@ -87,7 +90,24 @@ def is_name_like(text: str | None) -> bool:
     if not text or len(text) > 90 or len(text) < 3 or NOT_A_NAME.match(text):
         return False
     # Sentences, titles of articles and lines with numbers are not names.
-    return not (SENTENCE_LIKE.search(text) or len(text.split()) > 9 or text.endswith((".", "?")))
+    if SENTENCE_LIKE.search(text) or len(text.split()) > 9 or text.endswith((".", "?")):
+        return False
+    return not _sentence_case(text)
+
+
+def _sentence_case(text: str) -> bool:
+    """"Non-surgical relief of chronic back pain": an English phrase, not a name (names capitalise
+    their words; French and Spanish names keep theirs lower: "Centre de la douleur")."""
+    words = text.split()
+    if ROMANCE_WORDS.search(text) or not LINKING_WORDS.search(text):
+        return False
+    lower = [word for word in words[1:] if word[:1].islower() and not LINKING_WORDS.fullmatch(word)]
+    return len(lower) >= 3
+
+
+def is_topic(text: str) -> bool:
+    """A service or specialty rather than a name: "PHYSICAL THERAPY", "Pain Management"."""
+    return bool(TOPIC_WORDS.search(text)) and not INSTITUTION_WORDS.search(words_of(text))
 
 
 def is_person(text: str | None) -> bool:
@@ -112,11 +132,13 @@ def _without_legal_suffix(name: str) -> str:
 
 def _home_link_texts(tree, url: str) -> list[str]:
     """Texts and logo alts of the links to the site's home page, which name whose site it is."""
-    home = home_url(url) if url.startswith("http") else None
+    if not url.startswith("http"):
+        return []
+    home = home_url(url)
     found = []
     for link in tree.xpath("//a[@href]"):
-        href = link.get("href")
-        if href in ("/", "./", "index.html", home, home and home.rstrip("/")):
+        target = urljoin(url, link.get("href").strip())
+        if target.split("#")[0] in (home, home + "index.html", home + "index.php", home[:-1]):
             text = clean_text(link.text_content()) or clean_text(link.xpath("string(.//img/@alt)"))
             if text and text.lower() not in ("home", "logo", "accueil", "inicio"):
                 found.append(text)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 from w3lib.encoding import html_to_unicode
@@ -32,6 +34,22 @@ def decode(body: str | bytes, encoding: str | None = None) -> str:
         return body
     header = f"text/html; charset={encoding}" if encoding else None
     return html_to_unicode(header, body)[1]
+
+
+# Where directories keep their pages about one clinic each.
+PROFILE_PATH = re.compile(r"/(?:clinics?|providers?|doctors?|physicians?|practitioners?|listings?|"
+                          r"directory|profiles?|members?|places?|biz)/[^/]+", re.I)
+
+
+def _same_name(first: str, second: str) -> bool:
+    return fuzz.token_set_ratio(fold(words_of(first)), fold(words_of(second))) >= 90
+
+
+def best_spelling(name: str, names: list[str]) -> str:
+    """The spelling of a name with its words apart: "MD Health Clinics" for "MDHealthClinics"."""
+    squeezed = fold(name).replace(" ", "")
+    same = [other for other in names if fold(other).replace(" ", "") == squeezed]
+    return max([name] + same, key=lambda other: other.count(" "))
 
 
 class Page:
@@ -116,8 +134,12 @@ class Page:
             if is_not_clinic(name):
                 return None
             if is_clinic_name(name) or names_the_host(name, self.url, self.own_emails):
-                return name
-        return None
+                return best_spelling(name, self.site_names + title_parts(self.tree))
+        if self.site_names:
+            return None
+        # A site that names itself nowhere else does so in its titles.
+        return next((part for part in title_parts(self.tree)
+                     if is_clinic_name(part) and not is_slogan(part)), None)
 
     @cached_property
     def is_clinic_site(self) -> bool:
@@ -127,15 +149,21 @@ class Page:
                    for name in names)
 
     def own_site(self, name: str | None) -> bool:
-        """Whether the page sits on this clinic's own site: its host or e-mail domain spell the
-        name, or the site's own name (not the page title, which a directory shares) is it."""
+        """Whether the page sits on this clinic's own site: its domain spells the name, or the
+        site's own name (og:site_name, brand link, logo, copyright) is it; a site that names
+        itself nowhere does so in the page titles, unless they name a directory."""
         if not name:
             return False
         if names_the_host(name, self.url, self.own_emails):
             return True
-        if any(fuzz.token_set_ratio(fold(site), fold(name)) >= 90 for site in self.site_names):
-            return True
-        return looks_like_own_site(name, self.url)
+        if self.site_names:
+            return any(_same_name(site, name) for site in self.site_names)
+        titles = title_parts(self.tree)
+        if any(is_not_clinic(title) for title in titles) or PROFILE_PATH.search(
+                urlsplit(self.url).path):
+            return False
+        return any(_same_name(title, name) for title in titles) or looks_like_own_site(
+            name, self.url)
 
     @cached_property
     def text(self) -> str:

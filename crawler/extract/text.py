@@ -21,11 +21,11 @@ from crawler.extract.contacts import (
 )
 from crawler.extract.lines import Line
 from crawler.extract.names import (
-    INSTITUTION_WORDS,
     is_clinic_name,
     is_name_like,
     is_not_clinic,
     is_person,
+    is_topic,
 )
 from crawler.extract.names import name_before as heading_before
 from crawler.extract.page import Page
@@ -126,10 +126,10 @@ def _name(page: Page, segment: Segment, single: bool, from_chrome: bool) -> str 
         page_name = page.name
         longer = name and page_name and fold(page_name) in fold(name)
         return name if longer or not page_name else page_name
-    if name and is_clinic_name(name) and not is_person(name) and INSTITUTION_WORDS.search(name):
-        return name
-    if brand and is_clinic_name(brand):
-        return brand
+    if name and not (is_person(name) or is_topic(name)):
+        return name  # a card titled with its own name
+    if brand:
+        return brand  # a branch of the site's clinic, titled by its doctors or its service
     return name if name and is_clinic_name(name) else None
 
 
