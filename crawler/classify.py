@@ -1,16 +1,51 @@
-"""Tag text with the treatments and conditions of the taxonomy that it states."""
+"""Tag text with the treatments and conditions of the taxonomy that it states.
+
+A term's labels and synonyms are matched by words, not exact phrases: each word by its stems
+(English, French and Spanish, accents folded: "infusions", "infusiones" and "perfusion" read as
+their singular), in any order within a short stretch of one clause that may hold function
+words, a parenthetical aside or the term's own other words ("infusions of ketamine",
+"Intravenous (IV) ketamine", "ketamine infusion therapy (intravenous)"). Short upper-case
+forms match only as written ("CRPS", not "crps"); a term's `abbreviations` count only beside
+its other words or where the text also spells the term out ("SCS" alone may be anything).
+
+A mention does not count when the clause denies it ("we do not offer ..."), compares with it
+("unlike spinal cord stimulation"), or names what a patient tried before or another provider
+("your physical therapist").
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from reliefmap.config import Term
 
-# A negation earlier in the same clause cancels a mention ("we do not treat migraines").
+STEMMERS = [snowballstemmer.stemmer(language) for language in ("english", "french", "spanish")]
+# Words, and the marks that end a clause; brackets hold asides.
+TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[()\[\]]|[.,;:!?\n•|]")
+CLAUSE_MARKS = set(".,;:!?\n•|")
+# Words that may sit inside a mention without breaking it ("infusions of ketamine").
+FILLERS = frozenset(
+    "a an and or of the for with by to via de la le les du des d l et en par pour y el los las "
+    "del con por para".split())
+COORDINATORS = frozenset("and or et ou y o".split())
+# The words that let a phrase read backwards: "infusions of ketamine", "bloc du ganglion".
+REVERSAL_FILLERS = frozenset("of de du des del d".split())
+WINDOW_SLACK = 3  # tokens a mention may hold beyond its own words
+ACRONYM = re.compile(r"^[A-Z]{2,5}$")
+ABBREVIATION_REACH = 6  # tokens around an abbreviation where the term's other words count
+
+# A negation earlier in the same clause cancels a mention ("we do not treat migraines"), and so
+# does a comparison ("unlike spinal cord stimulation", "more effective than physical therapy").
 NEGATION = re.compile(
     r"\b(?:not(?! only)|never|no longer|neither|nor|cannot|without|instead of|rather than)\b"
-    r"|\b(?:unlike|other than|except)\b[^,]*$"
+    r"|\b(?:unlike|other than|except|compared (?:to|with)|versus|vs\.?|than|alternative to)\b"
+    r"[^,]*$"
     r"|n't\b",
     re.I,
 )
@@ -23,47 +58,206 @@ DENIED_AFTER = re.compile(
 )
 # A treatment the patient already tried elsewhere is not one the clinic offers: "candidates
 # have tried physical therapy" (a few words back, not a whole sentence or the next clause).
-TRIED_BEFORE = re.compile(r"\b(?:tried|failed|(?:have|has|already) had)\s+(?:[\w-]+\s+){0,3}$",
-                          re.I)
+TRIED_BEFORE = re.compile(r"\b(?:tried|failed|failure of|(?:have|has|already) had|"
+                          r"(?:not )?responded to|unresponsive to|refractory to)\s+"
+                          r"(?:[\w-]+\s+){0,3}$", re.I)
+# Another provider: "your physical therapist", "their physiotherapist", and care a patient has
+# elsewhere: "alongside your physical therapy".
+OTHER_PROVIDER = re.compile(r"\b(?:your|their|his|her|a patient's)\s+(?:[\w-]+\s+)?$", re.I)
+OWN_CARE = re.compile(r"\b(?:alongside|continue|continuing|keep up|besides|in addition to|"
+                      r"on top of|from|by)\s+(?:your|their)\s+(?:[\w-]+\s+)?$", re.I)
+PROVIDER_WORD = re.compile(r"(?:ist|ists|or|ors|eute|eutes|euta|eutas)$", re.I)
 CLAUSE_BREAK = re.compile(r"[.!?;:\n\u2022|]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
 SENTENCE_END = re.compile(r"[.!?\n]")
-ACRONYM_MAX = 5
-
-_compiled: dict[tuple, list[tuple[str, re.Pattern, Term]]] = {}
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern:
-    """Whole words; spaces and hyphens interchangeable; short acronyms match case-sensitively."""
-    words = [re.escape(word) for word in re.split(r"[\s\-]+", phrase.strip()) if word]
-    body = r"[\s\-]+".join(words)
-    flags = 0 if phrase.isupper() and len(phrase) <= ACRONYM_MAX else re.I
-    plural = "" if flags == 0 else "(?:e?s)?"
-    # A compound after the term still states it ("CRPS-related", "physiotherapy-led").
-    return re.compile(rf"(?<![\w\-]){body}{plural}(?!\w)", flags)
+def _fold(word: str) -> str:
+    ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return ascii_word.lower()
 
 
-def _patterns(taxonomy: Mapping[str, Term]) -> list[tuple[str, re.Pattern, Term]]:
-    """(first word in lower case, pattern, term) for every label and synonym."""
-    key = tuple((t.slug, t.kind, t.label, tuple(t.synonyms)) for t in taxonomy.values())
+@lru_cache(maxsize=65536)
+def stems(word: str) -> frozenset[str]:
+    """The word folded and its English, French and Spanish stems."""
+    folded = _fold(word)
+    return frozenset([folded, *(stemmer.stemWord(folded) for stemmer in STEMMERS)])
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the text (or a clause mark), where it is, and whether it sits in brackets."""
+
+    start: int
+    end: int
+    raw: str
+    aside: bool
+
+    @property
+    def mark(self) -> bool:
+        return self.raw in CLAUSE_MARKS
+
+    @property
+    def filler(self) -> bool:
+        return self.raw.lower() in FILLERS
+
+
+def tokens(text: str) -> list[Token]:
+    found, depth = [], 0
+    for match in TOKEN.finditer(text):
+        raw = match.group()
+        if raw in "([":
+            depth += 1
+        elif raw in ")]":
+            depth = max(0, depth - 1)
+        else:
+            found.append(Token(match.start(), match.end(), raw, depth > 0))
+    return found
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of a phrase: its stems, or the exact form of an acronym."""
+
+    stems: frozenset[str]
+    exact: str | None
+
+    def matches(self, token: Token) -> bool:
+        if self.exact is not None:
+            return token.raw == self.exact
+        return bool(stems(token.raw) & self.stems)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A label, synonym or abbreviation of a term, as words to find."""
+
+    term: Term
+    words: tuple[Word, ...]
+    abbreviation: bool
+
+
+def _phrase(text: str, term: Term, abbreviation: bool) -> Phrase | None:
+    words = []
+    for match in TOKEN.finditer(text):
+        raw = match.group()
+        if raw in CLAUSE_MARKS or raw in "()[]" or raw.lower() in FILLERS:
+            continue
+        exact = raw if ACRONYM.match(raw) else None
+        words.append(Word(stems(raw) if exact is None else frozenset(), exact))
+    return Phrase(term, tuple(words), abbreviation) if words else None
+
+
+_compiled: dict[tuple, tuple[list[Phrase], dict[str, frozenset[str]]]] = {}
+
+
+def _phrases(taxonomy: Mapping[str, Term]) -> tuple[list[Phrase], dict[str, frozenset[str]]]:
+    """Every label, synonym and abbreviation as a phrase; each term's vocabulary of stems."""
+    key = tuple((t.slug, t.kind, t.label, tuple(t.synonyms), tuple(t.abbreviations))
+                for t in taxonomy.values())
     if key not in _compiled:
-        phrases = []
+        phrases, vocabulary = [], {}
         for term in taxonomy.values():
             # Labels like "Esketamine nasal spray (Spravato)" are matched without the aside.
             label = re.sub(r"\s*\(.*?\)", "", term.label)
-            for phrase in {label, *term.synonyms}:
-                if phrase.strip():
-                    first_word = re.split(r"[\s\-]+", phrase.strip())[0].lower()
-                    phrases.append((first_word, _phrase_pattern(phrase), term))
-        _compiled[key] = phrases
+            own = [_phrase(text, term, False) for text in {label, *term.synonyms} if text.strip()]
+            own = [phrase for phrase in own if phrase]
+            phrases += own + [phrase for phrase in (_phrase(text, term, True)
+                                                    for text in term.abbreviations) if phrase]
+            vocabulary[term.slug] = frozenset(stem for phrase in own for word in phrase.words
+                                              for stem in word.stems)
+        _compiled[key] = (phrases, vocabulary)
     return _compiled[key]
 
 
-def _status(text: str, start: int, end: int, kind: str) -> str:
+def _match_at(phrase: Phrase, text_tokens: list[Token], index: int,
+              vocabulary: frozenset[str]) -> int | None:
+    """The index of the last token of a mention of the phrase starting at `index`, if any.
+
+    The words may come in another order only around "of" ("infusions of ketamine"); a word
+    met twice ends the try (the mention starts at its second use).
+    """
+    wanted = list(enumerate(phrase.words))
+    limit = min(index + len(wanted) + WINDOW_SLACK, len(text_tokens))
+    order, last, reversal = [], None, False
+    for position in range(index, limit):
+        token = text_tokens[position]
+        if token.mark:
+            return None
+        found = next(((place, word) for place, word in wanted if word.matches(token)), None)
+        if found is not None:
+            wanted.remove(found)
+            order.append(found[0])
+            last = position
+            if not wanted:
+                break
+        elif any(word.matches(token) for word in phrase.words):
+            return None
+        elif last is None or not (token.filler or token.aside or stems(token.raw) & vocabulary
+                                  or _coordinated(text_tokens, position, wanted)):
+            return None
+        else:
+            reversal = reversal or token.raw.lower() in REVERSAL_FILLERS
+    if wanted or (order != sorted(order) and not reversal):
+        return None
+    return last
+
+
+def _coordinated(text_tokens: list[Token], position: int, wanted: list) -> bool:
+    """"back and leg pain", "ketamine and lidocaine infusions": a word joined by "and" or "or"
+    to the phrase's word before it, with the phrase's next word right after it."""
+    following = text_tokens[position + 1] if position + 1 < len(text_tokens) else None
+    return (position > 0 and text_tokens[position - 1].raw.lower() in COORDINATORS
+            and following is not None and any(word.matches(following) for _, word in wanted))
+
+
+def _in_context(phrase: Phrase, text_tokens: list[Token], start: int, end: int,
+                vocabulary: frozenset[str], spelled: set[str]) -> bool:
+    """An abbreviation counts beside the term's other words, or where the text spells it out."""
+    if not phrase.abbreviation or phrase.term.slug in spelled:
+        return True
+    near = text_tokens[max(0, start - ABBREVIATION_REACH):start] + \
+        text_tokens[end + 1:end + 1 + ABBREVIATION_REACH]
+    own = {word.exact for word in phrase.words}
+    return any(token.raw not in own and stems(token.raw) & vocabulary for token in near)
+
+
+def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[tuple[int, int, int, Term]]:
+    """(start, end, words, term) of every mention of a term in the text."""
+    phrases, vocabulary = _phrases(taxonomy)
+    text_tokens = [token for token in tokens(text)]
+    present = {stem for token in text_tokens if not token.mark for stem in stems(token.raw)}
+    raw_words = {token.raw for token in text_tokens}
+    found, spelled = [], set()
+    for phrase in sorted(phrases, key=lambda p: p.abbreviation):
+        if not all(word.exact in raw_words if word.exact else word.stems & present
+                   for word in phrase.words):
+            continue  # a set lookup is far cheaper than a scan
+        own_words = vocabulary[phrase.term.slug]
+        for index, token in enumerate(text_tokens):
+            if token.mark or not any(word.matches(token) for word in phrase.words):
+                continue
+            last = _match_at(phrase, text_tokens, index, own_words)
+            if last is None or not _in_context(phrase, text_tokens, index, last, own_words,
+                                               spelled):
+                continue
+            found.append((token.start, text_tokens[last].end, len(phrase.words), phrase.term))
+            if not phrase.abbreviation:
+                spelled.add(phrase.term.slug)
+    return found
+
+
+def _status(text: str, start: int, end: int, term: Term) -> str:
     """"denied", "asked" ("Do you treat migraines?") or "stated"."""
     clause = CLAUSE_BREAK.split(text[max(0, start - 200):start])[-1]
     if NEGATION.search(clause) or DENIED_AFTER.search(text[end:end + 80]):
         return "denied"
-    if kind == "treatment" and TRIED_BEFORE.search(clause[-60:]):
+    # In a list in brackets, the words before the bracket say what the list is.
+    before = clause[:clause.rfind("(")] if clause.rfind("(") > clause.rfind(")") else clause
+    if term.kind == "treatment" and TRIED_BEFORE.search(before[-60:]):
+        return "denied"
+    if PROVIDER_WORD.search(text[start:end]) and OTHER_PROVIDER.search(clause[-40:]):
+        return "denied"
+    if OWN_CARE.search(clause[-50:]):
         return "denied"
     sentence_end = SENTENCE_END.search(text, end)
     return "asked" if sentence_end is not None and sentence_end.group() == "?" else "stated"
@@ -77,23 +271,17 @@ def classify(text: str | None, taxonomy: Mapping[str, Term]) -> tuple[list[str],
     """
     if not text:
         return [], []
-    matches = []
-    lowered = text.lower()
-    for first_word, pattern, term in _patterns(taxonomy):
-        if first_word not in lowered:  # a substring test is far cheaper than a regex scan
-            continue
-        for match in pattern.finditer(text):
-            matches.append((match.start(), match.end(), term))
-    # The longest mention wins its span: "diabetic neuropathy" is not also "neuropathy".
-    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    # The mention with most words wins its span ("diabetic neuropathy" is not also
+    # "neuropathy"), then the tighter one.
+    mentions = sorted(_mentions(text, taxonomy), key=lambda m: (-m[2], m[1] - m[0], m[0]))
     taken: list[tuple[int, int]] = []
     statuses: dict[str, set[str]] = {}
     terms: dict[str, Term] = {}
-    for start, end, term in matches:
+    for start, end, _, term in mentions:
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))
-        statuses.setdefault(term.slug, set()).add(_status(text, start, end, term.kind))
+        statuses.setdefault(term.slug, set()).add(_status(text, start, end, term))
         terms[term.slug] = term
     found: dict[str, set[str]] = {"treatment": set(), "condition": set()}
     for slug, seen in statuses.items():

@@ -24,7 +24,8 @@ def taxonomy():
     ("Stellate ganglion blocks for PTSD", ["nerve-block"], ["ptsd"]),
     ("Lumbar sympathetic block", ["nerve-block"], []),
     ("Cognitive behavioural therapy (CBT)", ["psychotherapy"], []),
-    ("TRD and SCS", ["spinal-cord-stimulation"], ["depression"]),
+    ("TRD is resistant to treatment; an SCS trial tests the stimulator",
+     ["spinal-cord-stimulation"], ["depression"]),
     ("A physiotherapy-led program for CRPS-related pain", ["physical-therapy"], ["crps"]),
     ("If you have failed conservative care, spinal cord stimulation may help.",
      ["spinal-cord-stimulation"], []),
@@ -80,6 +81,55 @@ def test_no_false_matches(taxonomy, text):
     assert classify(text, taxonomy) == ([], [])
 
 
+@pytest.mark.parametrize(("text", "treatments", "conditions"), [
+    # Inflections and plurals, asides, and word order within a short stretch.
+    ("IV ketamine infusions", ["ketamine-iv-infusion"], []),
+    ("Intravenous (IV) ketamine", ["ketamine-iv-infusion"], []),
+    ("Ketamine infusion therapy (intravenous)", ["ketamine-iv-infusion"], []),
+    ("We give infusions of ketamine", ["ketamine-iv-infusion"], []),
+    ("Ketamine and lidocaine infusions", ["ketamine-iv-infusion", "lidocaine-infusion"], []),
+    ("Chronic low back and leg pain", [], ["chronic-back-pain"]),
+    ("IV ketamine and ketamine-assisted psychotherapy",
+     ["ketamine-assisted-psychotherapy", "ketamine-iv-infusion"], []),
+    ("Trigeminal neuralgia and post-herpetic neuralgia", [],
+     ["post-herpetic-neuralgia", "trigeminal-neuralgia"]),
+    ("Medial branch blocks and occipital nerve blocks", ["nerve-block"], []),
+    ("Neuropathies of the feet", [], ["neuropathic-pain"]),
+    # French and Spanish.
+    ("Perfusions de kétamine pour le SDRC et la fibromyalgie", ["ketamine-iv-infusion"],
+     ["crps", "fibromyalgia"]),
+    ("Infusiones de ketamina para el dolor neuropático", ["ketamine-iv-infusion"],
+     ["neuropathic-pain"]),
+    ("Fisioterapia y tratamiento de la lumbalgia", ["physical-therapy"], ["chronic-back-pain"]),
+])
+def test_terms_match_by_their_words(taxonomy, text, treatments, conditions):
+    assert classify(text, taxonomy) == (treatments, conditions)
+
+
+@pytest.mark.parametrize(("text", "treatments", "conditions"), [
+    # Abbreviations count only beside their term's words or where it is spelled out.
+    ("SCS", [], []),
+    ("Ask about SCS and KAP.", [], []),
+    ("Our SCS trial places a temporary stimulator.", ["spinal-cord-stimulation"], []),
+    ("Spinal cord stimulation (SCS) ... SCS can help.", ["spinal-cord-stimulation"], []),
+    ("KAP sessions pair ketamine with therapy.", ["ketamine-assisted-psychotherapy"], []),
+    # Words that are not the term though they share its letters.
+    ("Central Texas pain clinic", [], []),
+    ("Physical activity and talk about therapy options", [], []),
+])
+def test_abbreviations_and_near_misses(taxonomy, text, treatments, conditions):
+    assert classify(text, taxonomy) == (treatments, conditions)
+
+
+@pytest.mark.parametrize("text", [
+    "Share the results with your physical therapist.",
+    "Ketamine works faster than physical therapy alone.",
+    "Compared with spinal cord stimulation, an infusion is simple.",
+])
+def test_other_providers_and_comparisons_do_not_count(taxonomy, text):
+    assert classify(text, taxonomy)[0] == []
+
+
 def test_none_text(taxonomy):
     assert classify(None, taxonomy) == ([], [])
 
@@ -95,6 +145,8 @@ def test_custom_taxonomy_is_compiled_on_its_own():
 @pytest.mark.parametrize("text", [
     "Good candidates have tried physical therapy and medication for six months.",
     "Patients who have had ketamine infusions elsewhere are welcome.",
+    "After failure of conservative treatments (medications, physical therapy, injections).",
+    "Pain that has not responded to physiotherapy.",
 ])
 def test_treatments_tried_before_do_not_count(taxonomy, text):
     assert classify(text, taxonomy)[0] == []
