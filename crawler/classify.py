@@ -170,15 +170,15 @@ def _phrases(taxonomy: Mapping[str, Term]) -> tuple[list[Phrase], dict[str, froz
 
 
 def _match_at(phrase: Phrase, text_tokens: list[Token], index: int,
-              vocabulary: frozenset[str]) -> int | None:
-    """The index of the last token of a mention of the phrase starting at `index`, if any.
+              vocabulary: frozenset[str]) -> tuple[int, ...] | None:
+    """The positions of the tokens of a mention of the phrase starting at `index`, if any.
 
     The words may come in another order only around "of" ("infusions of ketamine"); a word
     met twice ends the try (the mention starts at its second use).
     """
     wanted = list(enumerate(phrase.words))
     limit = min(index + len(wanted) + WINDOW_SLACK, len(text_tokens))
-    order, last, reversal = [], None, False
+    order, matched, last, reversal = [], [], None, False
     for position in range(index, limit):
         token = text_tokens[position]
         if token.mark:
@@ -187,6 +187,7 @@ def _match_at(phrase: Phrase, text_tokens: list[Token], index: int,
         if found is not None:
             wanted.remove(found)
             order.append(found[0])
+            matched.append(position)
             last = position
             if not wanted:
                 break
@@ -199,7 +200,7 @@ def _match_at(phrase: Phrase, text_tokens: list[Token], index: int,
             reversal = reversal or token.raw.lower() in REVERSAL_FILLERS
     if wanted or (order != sorted(order) and not reversal):
         return None
-    return last
+    return tuple(matched)
 
 
 def _coordinated(text_tokens: list[Token], position: int, wanted: list) -> bool:
@@ -221,8 +222,22 @@ def _in_context(phrase: Phrase, text_tokens: list[Token], start: int, end: int,
     return any(token.raw not in own and stems(token.raw) & vocabulary for token in near)
 
 
-def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[tuple[int, int, int, Term]]:
-    """(start, end, words, term) of every mention of a term in the text."""
+@dataclass(frozen=True)
+class Mention:
+    """Where a term is mentioned: the span, and the positions of the words that name it."""
+
+    start: int
+    end: int
+    positions: frozenset[int]
+    term: Term
+
+    def within(self, other: Mention) -> bool:
+        """The same words, or some of them: "neuropathy" within "diabetic neuropathy"."""
+        return self.positions <= other.positions
+
+
+def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
+    """Every mention of a term in the text."""
     phrases, vocabulary = _phrases(taxonomy)
     text_tokens = [token for token in tokens(text)]
     present = {stem for token in text_tokens if not token.mark for stem in stems(token.raw)}
@@ -236,11 +251,12 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[tuple[int, int, i
         for index, token in enumerate(text_tokens):
             if token.mark or not any(word.matches(token) for word in phrase.words):
                 continue
-            last = _match_at(phrase, text_tokens, index, own_words)
-            if last is None or not _in_context(phrase, text_tokens, index, last, own_words,
-                                               spelled):
+            matched = _match_at(phrase, text_tokens, index, own_words)
+            if matched is None or not _in_context(phrase, text_tokens, index, matched[-1],
+                                                  own_words, spelled):
                 continue
-            found.append((token.start, text_tokens[last].end, len(phrase.words), phrase.term))
+            found.append(Mention(token.start, text_tokens[max(matched)].end,
+                                 frozenset(matched), phrase.term))
             if not phrase.abbreviation:
                 spelled.add(phrase.term.slug)
     return found
@@ -271,18 +287,20 @@ def classify(text: str | None, taxonomy: Mapping[str, Term]) -> tuple[list[str],
     """
     if not text:
         return [], []
-    # The mention with most words wins its span ("diabetic neuropathy" is not also
-    # "neuropathy"), then the tighter one.
-    mentions = sorted(_mentions(text, taxonomy), key=lambda m: (-m[2], m[1] - m[0], m[0]))
-    taken: list[tuple[int, int]] = []
+    # A mention of more words wins over one of some of its words ("diabetic neuropathy" is not
+    # also "neuropathy"); two that share a word both count ("ketamine and lidocaine infusions").
+    mentions = sorted(_mentions(text, taxonomy),
+                      key=lambda m: (-len(m.positions), m.end - m.start, m.start))
+    taken: list[Mention] = []
     statuses: dict[str, set[str]] = {}
     terms: dict[str, Term] = {}
-    for start, end, _, term in mentions:
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
+    for mention in mentions:
+        if any(mention.within(other) for other in taken):
             continue
-        taken.append((start, end))
-        statuses.setdefault(term.slug, set()).add(_status(text, start, end, term))
-        terms[term.slug] = term
+        taken.append(mention)
+        status = _status(text, mention.start, mention.end, mention.term)
+        statuses.setdefault(mention.term.slug, set()).add(status)
+        terms[mention.term.slug] = mention.term
     found: dict[str, set[str]] = {"treatment": set(), "condition": set()}
     for slug, seen in statuses.items():
         if "stated" in seen or seen == {"asked"}:
