@@ -59,6 +59,7 @@ COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?
 LEGAL_SUFFIX = re.compile(r",?\s+(?:llc|l\.l\.c\.|inc\.?|pllc|pc|p\.c\.|ltd\.?|pty\.? ltd\.?|"
                           r"limited|s\.?l\.?|sarl|s\.a\.s\.?)$", re.I)
 LOGO = re.compile(r"logo|brand", re.I)
+NAME_EDGES = re.compile(r"^[\s|·•:–—-]+|[\s|·•:–—-]+$")
 
 
 def words_of(name: str) -> str:
@@ -183,6 +184,7 @@ def unique_names(names: list[str]) -> list[str]:
     """The names that could be names, each once (compared folded), in order."""
     unique: list[str] = []
     for name in names:
+        name = NAME_EDGES.sub("", name)
         if is_name_like(name) and fold(name) not in {fold(kept) for kept in unique}:
             unique.append(name)
     return unique

@@ -14,6 +14,7 @@ from crawler.extract.contacts import cloudflare_emails, emails_in, phones_in
 from crawler.extract.lines import Line, content_of, page_lines
 from crawler.extract.names import (
     INSTITUTION_WORDS,
+    LISTING_TITLE,
     WELCOME,
     is_clinic_name,
     is_name_like,
@@ -146,7 +147,7 @@ class Page:
         """Whether the site names itself as a clinic or practice (in its names or title)."""
         names = self.site_names + title_parts(self.tree) + self.headings[:1]
         return any(INSTITUTION_WORDS.search(words_of(name)) and not is_not_clinic(name)
-                   for name in names)
+                   and not LISTING_TITLE.search(name) for name in names)
 
     def own_site(self, name: str | None) -> bool:
         """Whether the page sits on this clinic's own site: its domain spells the name, or the

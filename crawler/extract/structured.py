@@ -15,6 +15,12 @@ CLINIC_TYPES = {
     "MedicalClinic", "MedicalBusiness", "MedicalOrganization", "Physician", "IndividualPhysician",
     "PhysiciansOffice", "Hospital", "LocalBusiness", "Dentist", "Optician", "Pharmacy",
     "PhysicalTherapy", "DiagnosticLab", "MedicalCenter",
+    # MedicalBusiness's kinds, and the businesses practices describe themselves as.
+    "CommunityHealth", "Dermatology", "DietNutrition", "Emergency", "Geriatric", "Gynecologic",
+    "Midwifery", "Nursing", "Obstetric", "Oncologic", "Optometric", "Otolaryngologic",
+    "Pediatric", "Physiotherapy", "PlasticSurgery", "Podiatric", "PrimaryCare", "Psychiatric",
+    "PublicHealth", "HealthAndBeautyBusiness", "ProfessionalService", "Chiropractic",
+    "Chiropractor", "Osteopath", "MedicalSpa",
 }
 ARTICLE_TYPES = {
     "Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle",
@@ -283,17 +289,23 @@ def _unique(records: list[dict]) -> list[dict]:
 def is_article(nodes: list[dict], tree) -> bool:
     """Whether the page presents itself as an article, news story, blog post, event or job.
 
-    og:type alone is not enough: WordPress SEO plugins mark every page "article".
+    og:type and article:published_time alone are not enough: WordPress SEO plugins put them on
+    every page; WordPress itself says which pages are posts (body class "single-post").
     """
     for node in nodes:
         if type_names(node) & (ARTICLE_TYPES | OTHER_PAGE_TYPES):
             return True
-    if tree.xpath('//meta[@property="article:published_time"]'):
+    body_class = f" {tree.xpath('string(//body/@class)')} "
+    if " single-post " in body_class:
         return True
+    if " page " in body_class or " page-template-default " in body_class:
+        return False
     og_type = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
     byline = tree.xpath('//meta[@name="author" or @property="article:author"] | //*[@rel="author"]'
                         ' | //*[contains(@class, "byline")] | //article//time')
-    return og_type in ("article", "news") and bool(byline)
+    published = tree.xpath('//meta[@property="article:published_time"]')
+    return bool(published and (byline or og_type in ("article", "news"))) or (
+        og_type in ("article", "news") and bool(byline))
 
 
 def parse_tree(html_text: str):

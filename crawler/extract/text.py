@@ -120,8 +120,11 @@ def _name(page: Page, segment: Segment, single: bool, from_chrome: bool) -> str 
     if name and is_not_clinic(name):
         return None  # the address of a support group's meeting or an event, not a clinic's
     if from_chrome:
-        return brand or next((candidate for candidate in (name, page.name)
-                              if candidate and page.own_site(candidate)), None)
+        # The site's own address: the clinic the site is, if it is one.
+        if brand or page.is_clinic_site:
+            return brand or page.name
+        return next((candidate for candidate in (name, page.name)
+                     if candidate and page.own_site(candidate)), None)
     if single:
         page_name = page.name
         longer = name and page_name and fold(page_name) in fold(name)
