@@ -54,6 +54,10 @@ POSTCODE_LAST = [
 ]
 # Where the postcode comes first ("28036 Madrid", "75006 Paris"): only on pages of a country that
 # writes it so, since "12345 Main Street" is a house number elsewhere.
+# Forms a country's own pages use that would be ambiguous elsewhere: "Scarborough 6019".
+HOME_FORMS = {
+    "AU": re.compile(LOCALITY + r",?\s+(?P<postal_code>\d{4})$"),
+}
 POSTCODE_FIRST = {
     country: re.compile(rf"(?:C\.?P\.?\s*)?(?P<postal_code>\d{{5}})\s+{LOCALITY}"
                         rf"(?:\s*\((?P<region>[^)]{{2,30}})\))?")
@@ -84,6 +88,7 @@ STREET_WORDS = (
     r"close|mews|gardens|walk|grove|hill|park|pike|turnpike|broadway|rue|chemin|boul|"
     r"promenade|parade|esplanade|quay|wharf|vista|cross"
 )
+STREET_WORD = re.compile(rf"\b(?:{STREET_WORDS})\b\.?", re.I)
 # Street types written before the name ("Calle Mayor 4", "rue de Rivoli", "Avenida Juárez").
 STREET_FIRST = re.compile(
     r"^(?:calle|c/|avda\.?|avenida|av\.|paseo|plaza|pza\.?|ronda|camino|carretera|traves[ií]a|"
@@ -149,7 +154,8 @@ def _lead_cut(part: str) -> str:
         return part
     match = re.match(r"^(?P<lead>[^\d]*[^\W\d][^\d]*?)\s+(?P<street>\d+[A-Za-z]?(?:[-–/]\d+)?"
                      r"\s+[^\d\s].*)$", part)
-    if match and STREET.match(match.group("street")) and not UNIT.search(match.group("lead")):
+    if match and STREET_WORD.search(match.group("street")) and not UNIT.search(
+            match.group("lead")):
         return match.group("street")
     return part
 
@@ -199,8 +205,9 @@ def _street_split(prefix: str) -> tuple[str, str]:
 
 def _patterns(country: str):
     yield from POSTCODE_LAST
-    if country in POSTCODE_FIRST:
-        yield country, POSTCODE_FIRST[country]
+    for forms in (POSTCODE_FIRST, HOME_FORMS):
+        if country in forms:
+            yield country, forms[country]
 
 
 def _match_line(text: str, country: str):
@@ -259,12 +266,16 @@ def _uk_town_above(lines: list[Line], start: int) -> tuple[str | None, int]:
     return locality, start
 
 
-def _street_lines_above(lines: list[Line], start: int) -> tuple[list[str], int]:
-    """Up to three street, suite or unit lines right above the town line."""
+def _street_lines_above(lines: list[Line], start: int,
+                        units_only: bool = False) -> tuple[list[str], int]:
+    """Up to three street, suite or unit lines right above the town line (only a suite or unit
+    when the town line holds its street)."""
     above: list[str] = []
     while start > 0 and len(above) < 3:
         line = lines[start - 1]
         candidate = address_text(line)
+        if units_only and not UNIT.match(candidate):
+            break
         if not candidate or not (STREET.match(candidate) or UNIT.match(candidate)
                                  or STREET_FIRST.match(candidate)):
             # a name line may hold the street too: "Ohio County Hospital 1215 Old Main St"
@@ -298,7 +309,8 @@ def _block_ending_at(lines: list[Line], index: int, country: str) -> AddressBloc
         locality, start = _uk_town_above(lines, start)
     if place == "GB" and locality and UK_COUNTY.match(locality) and parts:
         locality = parts.pop().strip()  # "10 High St, Guildford, Surrey GU1 3AA"
-    above, start = _street_lines_above(lines, start)
+    has_street = any(re.search(r"\d", part) and _street_part(part.strip()) for part in parts)
+    above, start = _street_lines_above(lines, start, units_only=has_street)
     street = street_parts(_pieces(above) + parts)
     if place == "GB" and not locality:
         locality = _uk_locality_after_street(above + parts, street)
@@ -347,9 +359,12 @@ def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]
 
 
 def _distinct(blocks: list[AddressBlock]) -> list[AddressBlock]:
-    """Each address once; one without a postcode only if no other block has its street."""
+    """Each address once: the same postcode and house number is the same place however its
+    street is spelled ("3333 Blvd Graham" / "3333 Graham Blvd"); one without a postcode only if
+    no other block has its street."""
     def street_key(block: AddressBlock) -> str:
-        return re.sub(r"\W", "", block.street or "").lower()[:12]
+        number = re.search(r"\d+", block.street or "")
+        return number.group() if number else re.sub(r"\W", "", block.street or "").lower()[:12]
 
     seen, kept = set(), []
     with_postcode = {street_key(block) for block in blocks if block.postal_code}

@@ -289,8 +289,9 @@ def _unique(records: list[dict]) -> list[dict]:
 def is_article(nodes: list[dict], tree) -> bool:
     """Whether the page presents itself as an article, news story, blog post, event or job.
 
-    og:type and article:published_time alone are not enough: WordPress SEO plugins put them on
-    every page; WordPress itself says which pages are posts (body class "single-post").
+    og:type and article:published_time are not enough without an author: WordPress SEO plugins
+    put them on every page; WordPress itself says which pages are posts (body class
+    "single-post").
     """
     for node in nodes:
         if type_names(node) & (ARTICLE_TYPES | OTHER_PAGE_TYPES):
@@ -304,8 +305,7 @@ def is_article(nodes: list[dict], tree) -> bool:
     byline = tree.xpath('//meta[@name="author" or @property="article:author"] | //*[@rel="author"]'
                         ' | //*[contains(@class, "byline")] | //article//time')
     published = tree.xpath('//meta[@property="article:published_time"]')
-    return bool(published and (byline or og_type in ("article", "news"))) or (
-        og_type in ("article", "news") and bool(byline))
+    return bool(byline) and (bool(published) or og_type in ("article", "news"))
 
 
 def parse_tree(html_text: str):
