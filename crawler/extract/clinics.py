@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from crawler.extract import structured
 from crawler.extract.addresses import parse_address
+from crawler.extract.contacts import emails_in, phones_in
 from crawler.extract.page import Page
 from crawler.extract.page_kinds import not_a_clinic_page
-from crawler.extract.reconcile import Reading, reconcile
+from crawler.extract.reconcile import Department, Reading, as_department, reconcile
 from crawler.extract.selectors import select_fields
 from crawler.extract.text import text_records
 from crawler.items import ClinicItem
@@ -38,7 +39,16 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
         country,
         page.text,
     )
+    as_department(readings, department_of(page, country))
     return [clinic_item(reading, page) for reading in readings]
+
+
+def department_of(page: Page, country: str) -> Department:
+    """The page's heading and the first phone and e-mail its own content gives."""
+    phones = phones_in(page.content, country)
+    emails = emails_in(page.content)
+    return Department(page.headings[0] if page.headings else None,
+                      phones[0] if phones else None, emails[0] if emails else None)
 
 
 def clinic_item(reading: Reading, page: Page) -> ClinicItem:

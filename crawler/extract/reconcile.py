@@ -6,12 +6,16 @@ Where the readings disagree the schema.org data wins; the fields they disagree o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from crawler.extract.addresses import clean_street, country_of, parse_address
-from crawler.normalise import normalise_email, normalise_phone, normalise_postal_code
+from crawler.normalise import fold, normalise_email, normalise_phone, normalise_postal_code
 
 ADDRESS_KEYS = ("street", "locality", "region", "postal_code")
+HOSPITAL_TYPES = {"Hospital", "MedicalOrganization", "MedicalCenter"}
+HOSPITAL_NAME = re.compile(r"\b(?:hospital|medical cent(?:er|re)|health ?(?:system|care)|"
+                           r"infirmary|university)\b", re.I)
 COMPARED_FIELDS = ("phone", "email", "postal_code")
 
 
@@ -129,3 +133,32 @@ def _finished(reading: Reading, by_selectors: dict, by_text: list[dict], country
     record["text"] = record.get("text") or record.get("description") or page_text
     record["country"] = country_of(record, country)
     return reading
+
+
+@dataclass
+class Department:
+    """What a hospital department's page says of itself: its heading and its own contacts."""
+
+    heading: str | None
+    phone: str | None
+    email: str | None
+
+
+def as_department(readings: list[Reading], department: Department) -> None:
+    """A department's page whose only data is its hospital's: the record is the department's
+    place, with the department's own line and e-mail rather than the switchboard's.
+
+    The hospital's data describes another entity, so this is no disagreement with it.
+    """
+    if len(readings) != 1 or readings[0].method != "structured" or not department.heading:
+        return
+    record = readings[0].record
+    name = record.get("name") or ""
+    hospital = set(record.get("types") or []) & HOSPITAL_TYPES or HOSPITAL_NAME.search(name)
+    if not hospital or fold(department.heading) in fold(name) or fold(name) in fold(
+            department.heading):
+        return
+    if department.phone:
+        record["phone"] = department.phone
+    if department.email:
+        record["email"] = department.email

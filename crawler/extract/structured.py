@@ -273,17 +273,36 @@ def clinic_records(nodes: list[dict]) -> list[dict]:
     return _unique(records)
 
 
+def _place_key(record: dict) -> tuple[str, str]:
+    return ((record.get("name") or "").lower(),
+            (record.get("postal_code") or record.get("street") or record.get("address")
+             or "").lower().replace(" ", ""))
+
+
+def _same_place(first: dict, second: dict) -> bool:
+    """The same clinic named and placed alike, or two nodes at one street (a site's
+    LocalBusiness and its Hospital under two names); departments share their organisation's
+    street and stay apart."""
+    if _place_key(first) == _place_key(second):
+        return True
+    if first.get("branch_of") or second.get("branch_of"):
+        return False
+    street = re.sub(r"\W", "", (first.get("street") or "").lower())
+    return bool(street) and street == re.sub(r"\W", "", (second.get("street") or "").lower())
+
+
 def _unique(records: list[dict]) -> list[dict]:
-    """Drop repeats (the same clinic in JSON-LD and microdata), keeping the fuller one."""
-    kept: dict[tuple, dict] = {}
+    """Drop repeats (the same clinic in JSON-LD and microdata), merged into the fuller one."""
+    kept: list[dict] = []
     for record in records:
-        key = ((record.get("name") or "").lower(),
-               (record.get("postal_code") or record.get("street") or record.get("address")
-                or "").lower().replace(" ", ""))
-        previous = kept.get(key)
-        if previous is None or sum(map(bool, record.values())) > sum(map(bool, previous.values())):
-            kept[key] = record
-    return list(kept.values())
+        index = next((i for i, other in enumerate(kept) if _same_place(record, other)), None)
+        if index is None:
+            kept.append(record)
+            continue
+        fuller, other = sorted((record, kept[index]), key=lambda r: -sum(map(bool, r.values())))
+        kept[index] = {**{k: v for k, v in other.items() if v},
+                       **{k: v for k, v in fuller.items() if v}}
+    return kept
 
 
 def is_article(nodes: list[dict], tree) -> bool:
