@@ -323,8 +323,8 @@ def test_pipelines_normalise_geocode_classify(crawler):
 
 def test_pipelines_count_invalid_fields(crawler):
     through(crawler, ClinicItem(name="X Clinic", phone="12", postal_code="nope", locality="York",
-                                country="Narnia", region="Nowhere", source_url="https://d.example/",
-                                extras={}))
+                                street="1 High St", country="Narnia", region="Nowhere",
+                                source_url="https://d.example/", extras={}))
     stats = crawler.stats.get_stats()
     assert stats["field/phone/invalid"] == 1
     assert stats["field/country/invalid"] == 1
@@ -335,6 +335,9 @@ def test_pipelines_count_invalid_fields(crawler):
 @pytest.mark.parametrize(("item", "reason"), [
     (ClinicItem(name=None, postal_code="LS1 5AB", extras={}), "clinic/no_name"),
     (ClinicItem(name="Nowhere Clinic", extras={}), "clinic/no_address"),
+    # A town alone ("Lexington, KY") is no address: a street or a postcode must say where.
+    (ClinicItem(name="Town Clinic", locality="Lexington", region="KY", extras={}),
+     "clinic/no_address"),
     (ResourceItem(title=None, url="https://r.example/"), "resource/no_title"),
     (ResourceItem(title="A guide", url="javascript:void(0)"), "resource/no_url"),
 ])
@@ -344,8 +347,10 @@ def test_validate_drops_and_counts(crawler, item, reason):
     assert crawler.stats.get_value(f"item/dropped/{reason}") == 1
 
 
-def test_clinic_with_locality_and_country_is_kept(crawler):
-    item = through(crawler, ClinicItem(name="Town Clinic", locality="York", extras={}))
+@pytest.mark.parametrize("fields", [{"street": "1 Stonegate", "locality": "York"},
+                                    {"locality": "York", "postal_code": "YO1 8AS"}])
+def test_clinic_with_a_street_or_a_postcode_in_its_town_is_kept(crawler, fields):
+    item = through(crawler, ClinicItem(name="Town Clinic", extras={}, **fields))
     assert item["country"] == "GB"
     assert item["lat"] is not None
 

@@ -168,9 +168,10 @@ def _is_noise(part: str) -> bool:
 def street_parts(parts: list[str]) -> list[str]:
     """The street and its suite or unit from an address's leading parts.
 
-    A building or clinic name may lead ("Old Penarthians RFC, St Marks Rd"); after the numbered
-    street only units and house numbers follow ("90 Good Drive Suite 302, Regency Square
-    Business Park" keeps the first part).
+    A building or clinic name may lead ("Old Penarthians RFC, St Marks Rd") and is dropped; a
+    building named between a unit and its street stays ("1st Floor, Florina Building, Garema
+    Place"); after the numbered street only units and house numbers follow ("90 Good Drive
+    Suite 302, Regency Square Business Park" keeps the first part).
     """
     parts = [part.strip() for part in parts if part.strip() and not _is_noise(part.strip())]
     first = next((i for i, part in enumerate(parts)
@@ -178,20 +179,27 @@ def street_parts(parts: list[str]) -> list[str]:
     if first is None:
         return []
     kept = [_lead_cut(parts[first])]
-    numbered = bool(re.search(r"\d", kept[0]))
-    for part in parts[first + 1:]:
-        after_number = HOUSE_NUMBER.fullmatch(kept[-1]) and (_street_part(part)
-                                                             or STREET_FIRST.match(part))
-        if UNIT.match(part) or HOUSE_NUMBER.fullmatch(part) or after_number or (
-                not numbered and _street_part(part)):
+    street_found = not UNIT.match(kept[0])
+    for index, part in enumerate(parts[first + 1:], first + 1):
+        if _continues_street(part, kept[-1], street_found):
             kept.append(part)
-            numbered = numbered or bool(re.search(r"\d", part))
-        elif re.match(r"^\d", part) and STREET.match(part):
-            kept.append(part)  # "Unit 8C, 450 Westheights Drive"
-            numbered = True
+            street_found = street_found or not UNIT.match(part)
+        elif not street_found and any(_street_part(later) for later in parts[index + 1:]):
+            kept.append(part)  # a building between the unit and the street
         else:
             break
     return kept
+
+
+def _continues_street(part: str, previous: str, street_found: bool) -> bool:
+    """Whether a part after `previous` still belongs to the street line."""
+    if UNIT.match(part) or HOUSE_NUMBER.fullmatch(part):
+        return True
+    if HOUSE_NUMBER.fullmatch(previous) and (_street_part(part) or STREET_FIRST.match(part)):
+        return True  # "1250, rue Sherbrooke Ouest"
+    if not street_found and _street_part(part):
+        return True
+    return bool(re.match(r"^\d", part) and STREET.match(part))  # "Unit 8C, 450 Westheights Dr"
 
 
 def _street_split(prefix: str) -> tuple[str, str]:

@@ -40,7 +40,20 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
         page.text,
     )
     as_department(readings, department_of(page, country))
+    for reading in readings:
+        fill_from_own_site(reading.record, page, country)
     return [clinic_item(reading, page) for reading in readings]
+
+
+def fill_from_own_site(record: dict, page: Page, country: str) -> None:
+    """On a clinic's own site, the phone and e-mail its header or footer give are its own."""
+    if (record.get("phone") and record.get("email")) or not page.own_site(record.get("name")):
+        return
+    if not record.get("phone"):
+        phones = page.phones(record.get("country") or country)
+        record["phone"] = phones[0] if phones else None
+    if not record.get("email"):
+        record["email"] = page.emails[0] if page.emails else None
 
 
 def department_of(page: Page, country: str) -> Department:

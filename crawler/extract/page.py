@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 from w3lib.encoding import html_to_unicode
@@ -26,7 +24,7 @@ from crawler.extract.names import (
     unique_names,
     words_of,
 )
-from crawler.normalise import clean_text, fold, looks_like_own_site, registered_domain
+from crawler.normalise import clean_text, fold, registered_domain
 
 
 def decode(body: str | bytes, encoding: str | None = None) -> str:
@@ -35,11 +33,6 @@ def decode(body: str | bytes, encoding: str | None = None) -> str:
         return body
     header = f"text/html; charset={encoding}" if encoding else None
     return html_to_unicode(header, body)[1]
-
-
-# Where directories keep their pages about one clinic each.
-PROFILE_PATH = re.compile(r"/(?:clinics?|providers?|doctors?|physicians?|practitioners?|listings?|"
-                          r"directory|profiles?|members?|places?|biz)/[^/]+", re.I)
 
 
 def _same_name(first: str, second: str) -> bool:
@@ -151,20 +144,15 @@ class Page:
 
     def own_site(self, name: str | None) -> bool:
         """Whether the page sits on this clinic's own site: its domain spells the name, or the
-        site's own name (og:site_name, brand link, logo, copyright) is it; a site that names
-        itself nowhere does so in the page titles, unless they name a directory."""
+        site's own name (og:site_name, brand link, logo, copyright) is it.
+
+        The page title is no evidence: a directory's page about a clinic is titled by it.
+        """
         if not name:
             return False
         if names_the_host(name, self.url, self.own_emails):
             return True
-        if self.site_names:
-            return any(_same_name(site, name) for site in self.site_names)
-        titles = title_parts(self.tree)
-        if any(is_not_clinic(title) for title in titles) or PROFILE_PATH.search(
-                urlsplit(self.url).path):
-            return False
-        return any(_same_name(title, name) for title in titles) or looks_like_own_site(
-            name, self.url)
+        return any(_same_name(site, name) for site in self.site_names)
 
     @cached_property
     def text(self) -> str:
