@@ -360,6 +360,25 @@ def _town_state_block(lines: list[Line], index: int) -> AddressBlock | None:
                         match.group("region"), None)
 
 
+def town_lines(lines: list[Line], country: str = "US") -> list[AddressBlock]:
+    """Lines that are only a town with its region and postcode ("Tucson, AZ 85704") and end no
+    street address: the whole address a directory's card may give. Whose they are is for the
+    caller to say."""
+    found = []
+    for index, line in enumerate(lines):
+        text = address_text(line)
+        if len(text) > SPLIT_LINE:
+            continue
+        matched = _match_line(text, country)
+        if (matched and matched[1].start() == 0 and matched[1].group("locality")
+                and _block_ending_at(lines, index, country) is None):
+            place, match = matched
+            found.append(AddressBlock(index, index, place, None, match.group("locality"),
+                                      match.groupdict().get("region"),
+                                      match.group("postal_code")))
+    return found
+
+
 def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]:
     """Every street address written in the lines (a paragraph of prose holds none)."""
     blocks = [_block_ending_at(lines, index, country) for index in range(len(lines))]

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.addresses import AddressBlock, address_blocks
+from crawler.extract.addresses import AddressBlock, address_blocks, town_lines
 from crawler.extract.contacts import (
     cloudflare_emails,
     emails_in,
@@ -76,11 +76,28 @@ def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock],
     location pages of any site (a support group's footer address is no clinic elsewhere).
     """
     blocks = address_blocks(page.content, country)
-    if blocks:
-        return page.content, blocks, False
+    cards = card_towns(page.content, blocks, country)
+    if blocks or cards:
+        return page.content, sorted(blocks + cards, key=lambda block: block.start), False
     if not (page.is_clinic_site or CONTACT_PATH.search(urlsplit(page.url).path)):
         return page.lines, [], True
     return page.lines, address_blocks(page.lines, country), True
+
+
+def card_towns(lines: list[Line], blocks: list[AddressBlock], country: str) -> list[AddressBlock]:
+    """Directory cards that give a town and postcode but no street, each under its own title:
+    on a page of several such cards, or under a title that names a clinic."""
+    taken = {index for block in blocks for index in range(block.start, block.end + 1)}
+    cards = []
+    for town in town_lines(lines, country):
+        if town.start in taken:
+            continue
+        title = _card_title(lines, town.start, max(0, town.start - 3))
+        if title and not is_not_clinic(title):
+            cards.append(town)
+    if len(cards) == 1 and not is_clinic_name(_card_title(lines, cards[0].start, 0)):
+        return []
+    return cards
 
 
 def text_records(page: Page, country: str) -> list[dict]:
