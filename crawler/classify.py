@@ -279,30 +279,46 @@ def _status(text: str, start: int, end: int, term: Term) -> str:
     return "asked" if sentence_end is not None and sentence_end.group() == "?" else "stated"
 
 
-def classify(text: str | None, taxonomy: Mapping[str, Term]) -> tuple[list[str], list[str]]:
-    """Sorted treatment and condition slugs that `text` states, never their parents.
+def stated_terms(text: str | None, taxonomy: Mapping[str, Term]) -> dict[str, int]:
+    """Slug -> how many times the text states the term (never its parents).
 
     A term counts when some mention states it, or when it is only asked about and never denied
     ("Is ketamine right for you?" counts; "Do you treat migraines? We do not." does not).
     """
     if not text:
-        return [], []
+        return {}
     # A mention of more words wins over one of some of its words ("diabetic neuropathy" is not
     # also "neuropathy"); two that share a word both count ("ketamine and lidocaine infusions").
     mentions = sorted(_mentions(text, taxonomy),
                       key=lambda m: (-len(m.positions), m.end - m.start, m.start))
     taken: list[Mention] = []
-    statuses: dict[str, set[str]] = {}
-    terms: dict[str, Term] = {}
+    statuses: dict[str, list[str]] = {}
     for mention in mentions:
         if any(mention.within(other) for other in taken):
             continue
         taken.append(mention)
         status = _status(text, mention.start, mention.end, mention.term)
-        statuses.setdefault(mention.term.slug, set()).add(status)
-        terms[mention.term.slug] = mention.term
-    found: dict[str, set[str]] = {"treatment": set(), "condition": set()}
+        statuses.setdefault(mention.term.slug, []).append(status)
+    counts = {}
     for slug, seen in statuses.items():
-        if "stated" in seen or seen == {"asked"}:
-            found[terms[slug].kind].add(slug)
+        if "stated" in seen or set(seen) == {"asked"}:
+            counts[slug] = max(seen.count("stated"), 1)
+    return counts
+
+
+def classify(text: str | None, taxonomy: Mapping[str, Term],
+             lead: str | None = None) -> tuple[list[str], list[str]]:
+    """Sorted treatment and condition slugs that `text` states.
+
+    With a `lead` (a resource's title, summary and headings), the slugs the lead states and
+    those the text states more than once: a passing mention does not count.
+    """
+    counts = stated_terms(text, taxonomy)
+    if lead is not None:
+        named = stated_terms(lead, taxonomy)
+        counts = {slug: 1 for slug, count in counts.items() if count > 1 or slug in named}
+        counts.update(named)
+    found: dict[str, list[str]] = {"treatment": [], "condition": []}
+    for slug in counts:
+        found[taxonomy[slug].kind].append(slug)
     return sorted(found["treatment"]), sorted(found["condition"])

@@ -37,5 +37,6 @@ class ResourceItem(scrapy.Item):
     conditions = scrapy.Field()
     treatments = scrapy.Field()
     source_url = scrapy.Field()
-    text = scrapy.Field()
+    text = scrapy.Field()  # the resource's body, for classification only
+    lead = scrapy.Field()  # its title, summary and headings, for classification only
     extras = scrapy.Field()

@@ -1,13 +1,15 @@
 """What kind of page this is: articles, news, legal notices and searches are never a clinic's
-page, whatever site-wide data or footer they carry."""
+page, whatever site-wide data or footer they carry; listings and clinics' pages are never one
+resource."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from crawler.extract.page import Page
-from crawler.extract.structured import is_article
+from crawler.extract.structured import clinic_records, is_article, type_names
+from crawler.extract.text import text_records
 from crawler.normalise import clean_text
 
 # Blog posts, news and press releases live under paths like these; they are never clinic pages.
@@ -47,3 +49,88 @@ def not_a_clinic_page(page: Page) -> bool:
     return bool(OTHER_HEADING.match(heading)) or any(
         RELEASE_LINE.match(line.text) or NO_RESULTS.match(line.text)
         for line in content[:40]) or any(BYLINE.match(line.text) for line in content[:15])
+
+
+# Schema.org types of pages that list others: archives, blogs, search results.
+LISTING_TYPES = {"CollectionPage", "ItemList", "Blog", "SearchResultsPage"}
+ARCHIVE_PATH = re.compile(r"/(?:tags?|categor(?:y|ies)|authors?|archives?|topics?|page/\d+|"
+                          r"search)(?:/|$)|[?&](?:s|q|tag|category|paged?)=", re.I)
+ARCHIVE_HEADING = re.compile(r"^(?:tag|tagged|category|categories|archives?|author|topic|"
+                             r"posts? (?:tagged|in|by|about)|all (?:posts|articles|stories)|"
+                             r"search results?|page \d+)\b|^(?:blog|news|articles|stories)$",
+                             re.I)
+READ_MORE = re.compile(r"^(?:read more|continue reading|read the (?:full )?(?:post|article|story)|"
+                       r"keep reading|view (?:post|article)|lire la suite|leer m[aá]s)\b", re.I)
+
+
+SITE_PAGE = re.compile(r"/(?:contact(?:-us)?|book(?:ing)?|appointments?|request-an-appointment|"
+                       r"locations?|directions|find-us|sitemap|login|cart)(?:[/.]|$)", re.I)
+SITE_PAGE_HEADING = re.compile(r"^(?:contact(?: us)?|get in touch|book (?:an|your) appointment|"
+                               r"request an appointment|our locations?|find us|directions|"
+                               r"contactez-nous|cont[aá]ctanos)\b", re.I)
+ORGANIZATION_TYPES = {"NGO", "Organization", "NonprofitOrganization", "MedicalOrganization"}
+ORGANIZATION_NAME = re.compile(r"\b(?:association|foundation|society|alliance|charity|"
+                               r"coalition|network|support|trust)\b", re.I)
+
+
+def teasers(page: Page) -> int:
+    """How many other pages of the site the content announces by a linked heading or a "read
+    more" link: a listing's teasers."""
+    host = urlsplit(page.url).hostname
+    own = page.url.split("#")[0]
+    targets = set()
+    for line in page.content:
+        for href, text in line.links:
+            target = urljoin(page.url, href).split("#")[0]
+            if target == own or urlsplit(target).hostname != host:
+                continue
+            if (line.heading and text == line.text) or READ_MORE.match(text or ""):
+                targets.add(target)
+    return len(targets)
+
+
+def is_listing(page: Page) -> bool:
+    """A home, archive, category, tag, author, search or pagination page of a blog or site,
+    told by its structure: the data says so, or its content is teasers of other pages."""
+    if any(type_names(node) & LISTING_TYPES for node in page.nodes):
+        return True
+    count = teasers(page)
+    path = urlsplit(page.url).path
+    archive = bool(ARCHIVE_PATH.search(page.url) or (page.headings and ARCHIVE_HEADING.match(
+        page.headings[0])) or page.tree.xpath('//link[@rel="next" or @rel="prev"]'))
+    if count >= 3 or (count and (archive or path in ("", "/"))):
+        return True
+    return archive and not is_article(page.nodes, page.tree)
+
+
+def is_clinic_page(page: Page) -> bool:
+    """A clinic's own page (its contact, services or home page), not an article of its."""
+    if is_article(page.nodes, page.tree) or any(BYLINE.match(line.text)
+                                                for line in page.content[:15]):
+        return False
+    if page.is_clinic_site:
+        return True
+    if any(any(record.get(key) for key in ("street", "postal_code", "address"))
+           for record in clinic_records(page.nodes)):
+        return True
+    return any(record["name"] for record in text_records(page, "US"))
+
+
+def is_site_page(page: Page) -> bool:
+    """A site's contact, appointment or locations page, legal notices and search forms, and its
+    home page unless it is an organisation's own: never one resource."""
+    path = urlsplit(page.url).path
+    heading = page.headings[0] if page.headings else ""
+    if SITE_PAGE.search(path) or SITE_PAGE_HEADING.match(heading) or OTHER_PATH.search(path):
+        return True
+    if path.strip("/") in ("", "index.html", "index.php", "home"):
+        organisation = any(type_names(node) & ORGANIZATION_TYPES for node in page.nodes)
+        return not (organisation or any(ORGANIZATION_NAME.search(name)
+                                        for name in page.brands))
+    return False
+
+
+def is_one_resource(page: Page) -> bool:
+    """One article, story, video, support group, organisation or forum thread: not a listing
+    of other pages, not a site's contact or home page, not a clinic's own page."""
+    return not (is_listing(page) or is_site_page(page) or is_clinic_page(page))

@@ -327,9 +327,16 @@ def is_article(nodes: list[dict], tree) -> bool:
     return bool(byline) and (bool(published) or og_type in ("article", "news"))
 
 
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
 def parse_tree(html_text: str):
-    """An lxml tree of a page (an empty one for an empty page)."""
+    """An lxml tree of a page (an empty one for an empty page).
+
+    An XHTML page's XML declaration goes first: lxml refuses one that names an encoding in
+    text that is already decoded.
+    """
     try:
-        return lxml_html.document_fromstring(html_text)
+        return lxml_html.document_fromstring(XML_DECLARATION.sub("", html_text, count=1))
     except Exception:  # lxml raises ParserError on documents with no elements
         return lxml_html.document_fromstring("<html><body></body></html>")

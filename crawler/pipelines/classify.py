@@ -1,4 +1,8 @@
-"""Treatments and conditions from the text a page states, then the text is dropped."""
+"""Treatments and conditions from the text a page states, then the text is dropped.
+
+A resource is about what its title, summary or headings name, or what its body states more than
+once: a passing mention in an article does not tag it.
+"""
 
 from crawler.classify import classify
 from crawler.pipelines import CountingPipeline
@@ -24,7 +28,8 @@ class ClassifyPipeline(CountingPipeline):
 
     def process_item(self, item):
         text = item.pop("text", None) or ""
-        treatments, conditions = classify(text, self.taxonomy)
+        lead = item.pop("lead", None) if "lead" in item.fields else None
+        treatments, conditions = classify(text, self.taxonomy, lead=lead)
         item["treatments"] = sorted(set(item.get("treatments") or []) | set(treatments))
         item["conditions"] = sorted(set(item.get("conditions") or []) | set(conditions))
         if not item["treatments"] and not item["conditions"]:
