@@ -63,7 +63,7 @@ TRIED_BEFORE = re.compile(r"\b(?:tried|failed|failure of|(?:have|has|already) ha
                           r"(?:[\w-]+\s+){0,3}$", re.I)
 # Another provider: "your physical therapist", "their physiotherapist", and care a patient has
 # elsewhere: "alongside your physical therapy".
-OTHER_PROVIDER = re.compile(r"\b(?:your|their|his|her|a patient's)\s+(?:[\w-]+\s+)?$", re.I)
+OTHER_PROVIDER = re.compile(r"\b(?:your|their|his|her|my|a patient's)\s+(?:[\w-]+\s+)?$", re.I)
 OWN_CARE = re.compile(r"\b(?:alongside|continue|continuing|keep up|besides|in addition to|"
                       r"on top of|from|by)\s+(?:your|their)\s+(?:[\w-]+\s+)?$", re.I)
 PROVIDER_WORD = re.compile(r"(?:ist|ists|or|ors|eute|eutes|euta|eutas)$", re.I)

@@ -43,3 +43,31 @@ def test_a_feed_entry_and_its_page_are_one_resource(run_cli, database, resource_
         assert session.scalar(select(func.count()).select_from(Resource)) == RESOURCES
         assert session.scalar(select(func.count()).select_from(ReviewItem)) == RESOURCES
     assert (run.items_new, run.items_changed, run.items_unchanged) == (0, 0, RESOURCES + 4)
+
+
+@pytest.fixture
+def patient_blog(add_source):
+    with SampleServer(SAMPLE_SITES / "patient-blog") as server:
+        add_source("blog", kind="resources", start_urls=[f"{server.url}/index.html"])
+        yield server
+
+
+def test_a_blog_crawl_keeps_its_posts_and_none_of_its_listings(run_cli, database, patient_blog):
+    """Home, pagination, category, tag and author pages are followed but never resources,
+    whatever their URLs look like; each post's date is the one it states, in its time zone."""
+    result = run_cli("crawl", "blog")
+    assert result.returncode == 0, result.stderr
+    with database.read_session() as session:
+        found = {resource.url.removeprefix(patient_blog.url): (
+                     resource.title, str(resource.published), resource.kind,
+                     resource.treatments, resource.conditions)
+                 for resource in session.scalars(select(Resource))}
+    assert sorted(found) == [
+        "/2023/12/finding-a-support-group/index.html", "/2024/01/nerve-blocks-explained/index.html",
+        "/2024/02/pacing-with-fibromyalgia/index.html",
+        "/2024/03/questions-before-infusions/index.html", "/2024/04/late-night-flare/index.html"]
+    assert found["/2024/04/late-night-flare/index.html"] == (
+        "A late-night flare and what helped", "2024-04-02", "story", [], ["crps"])
+    assert found["/2024/03/questions-before-infusions/index.html"][1:4] == (
+        "2024-03-14", "article", ["ketamine-iv-infusion"])
+    assert patient_blog.requested("/tag/pacing/index.html")  # listings are still followed

@@ -136,3 +136,58 @@ def test_wordpress_graph_on_a_post():
     [item] = extract_resources(html.encode(), "https://crpsfriends.example/mirror-boxes/")
     assert (item["title"], item["author"], item["published"], item["kind"]) == (
         "Mirror boxes on a budget", "Lee Park", "2024-10-02", "article")
+
+
+BLOG = Path(__file__).resolve().parent.parent / "sample_sites" / "patient-blog"
+
+
+@pytest.mark.parametrize("path", ["index.html", "page/2/index.html", "category/crps/index.html",
+                                  "tag/pacing/index.html", "author/sam/index.html"])
+def test_listings_are_no_resources(path):
+    assert extract_resources((BLOG / path).read_bytes(), f"https://blog.example/{path}") == []
+
+
+@pytest.mark.parametrize("url", ["https://blog.example/archive-of-things",
+                                 "https://blog.example/p?id=7"])
+def test_a_listing_is_told_by_its_structure_not_its_url(url):
+    teasers = "".join(f'<article><h2><a href="/post-{n}">Post {n}</a></h2><p>Teaser.</p>'
+                      f'<a href="/post-{n}">Read more</a></article>' for n in range(3))
+    html = f"<html><head><title>Things</title></head><body><main>{teasers}</main></body></html>"
+    assert extract_resources(html.encode(), url) == []
+
+
+@pytest.mark.parametrize("html", [
+    '<script type="application/ld+json">{"@type": "CollectionPage", "name": "All guides"}</script>'
+    "<h1>All guides</h1><p>Guides for patients.</p>",
+    "<h1>Category: CRPS</h1><article><h2><a href='/one'>One</a></h2></article>",
+])
+def test_archive_pages_are_no_resources(html):
+    assert extract_resources(html.encode(), "https://blog.example/guides") == []
+
+
+@pytest.mark.parametrize("path", ["contact/", "book-an-appointment/", "locations/"])
+def test_a_sites_own_pages_are_no_resources(path):
+    html = b"<html><head><title>Contact us</title></head><body><h1>Write to us</h1></body></html>"
+    assert extract_resources(html, f"https://crps.example/{path}") == []
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2024-04-02T23:30:00-07:00", "2024-04-02"),      # its own day, not UTC's
+    ("Tue, 02 Apr 2024 23:30:00 -0700", "2024-04-02"),
+    ("April 2, 2024", "2024-04-02"),
+    ("2 avril 2024", "2024-04-02"),
+    ("2024-02-30", None),
+    ("soon", None),
+])
+def test_dates_are_read_as_stated(written, expected):
+    from crawler.extract.resources import stated_date
+
+    assert stated_date(written) == expected
+
+
+def test_a_feed_entry_keeps_the_date_of_its_own_time_zone():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title><item>
+<title>Late</title><link>https://blog.example/late</link>
+<pubDate>Tue, 02 Apr 2024 23:30:00 -0700</pubDate></item></channel></rss>"""
+    [item] = extract_resources(rss, "https://blog.example/feed")
+    assert item["published"] == "2024-04-02"

@@ -244,15 +244,16 @@ def page_item(page: Page) -> ResourceItem | None:
               or (byline.group("author") if byline else None)
               or clean_text(found.get("author")))
     body = found.get("text") or page.text
-    summary = (_meta(page, '//meta[@name="description"]/@content')
-               or _meta(page, '//meta[@property="og:description"]/@content')
-               or clean_text(first(main.get("description"))) or _lead(body, title))
+    described = (_meta(page, '//meta[@name="description"]/@content')
+                 or _meta(page, '//meta[@property="og:description"]/@content')
+                 or clean_text(first(main.get("description"))))
+    summary = described or _lead(body, title)
     return ResourceItem(
         title=title, url=page.url, kind=resource_kind(page, main, title, body),
         summary=_summary(summary), author=author, published=published_of(page, main, byline,
                                                                          found),
         conditions=[], treatments=[], source_url=page.url, text=body,
-        lead="\n".join([title, summary or "", *page.headings]),
+        lead="\n".join([title, described or "", *page.headings]),
         extras={"types": sorted(type_names(main))},
     )
 
