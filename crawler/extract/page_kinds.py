@@ -63,8 +63,9 @@ READ_MORE = re.compile(r"^(?:read more|continue reading|read the (?:full )?(?:po
                        r"keep reading|view (?:post|article)|lire la suite|leer m[aá]s)\b", re.I)
 
 
-SITE_PAGE = re.compile(r"/(?:contact(?:-us)?|book(?:ing|-an-appointment)?|appointments?|request-an-appointment|"
-                       r"locations?|directions|find-us|sitemap|login|cart)(?:[/.]|$)", re.I)
+SITE_PAGE = re.compile(r"/(?:contact(?:-us)?|book(?:ing|-an-appointment)?|appointments?|"
+                       r"request-an-appointment|locations?|directions|find-us|sitemap|login|"
+                       r"cart)(?:[/.]|$)", re.I)
 SITE_PAGE_HEADING = re.compile(r"^(?:contact(?: us)?|get in touch|book (?:an|your) appointment|"
                                r"request an appointment|our locations?|find us|directions|"
                                r"contactez-nous|cont[aá]ctanos)\b", re.I)
