@@ -80,6 +80,8 @@ def _fold(word: str) -> str:
 def stems(word: str) -> frozenset[str]:
     """The word folded and its English, French and Spanish stems."""
     folded = _fold(word)
+    if not folded.isalpha():
+        return frozenset([folded])  # numbers and codes have no stems
     return frozenset([folded, *(stemmer.stemWord(folded) for stemmer in STEMMERS)])
 
 
@@ -165,7 +167,8 @@ def _phrases(taxonomy: Mapping[str, Term]) -> tuple[list[Phrase], dict[str, froz
                                                     for text in term.abbreviations) if phrase]
             vocabulary[term.slug] = frozenset(stem for phrase in own for word in phrase.words
                                               for stem in word.stems)
-        _compiled[key] = (phrases, vocabulary)
+        # Spelled-out phrases first: an abbreviation counts where the text spells its term.
+        _compiled[key] = (sorted(phrases, key=lambda phrase: phrase.abbreviation), vocabulary)
     return _compiled[key]
 
 
@@ -236,26 +239,44 @@ class Mention:
         return self.positions <= other.positions
 
 
+def _index(text_tokens: list[Token]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Where each stem and each exact word of the text is."""
+    by_stem: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    for position, token in enumerate(text_tokens):
+        if token.mark:
+            continue
+        by_word.setdefault(token.raw, []).append(position)
+        for stem in stems(token.raw):
+            by_stem.setdefault(stem, []).append(position)
+    return by_stem, by_word
+
+
+def _positions(word: Word, by_stem: dict, by_word: dict) -> set[int]:
+    if word.exact is not None:
+        return set(by_word.get(word.exact, ()))
+    return {position for stem in word.stems for position in by_stem.get(stem, ())}
+
+
 def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     """Every mention of a term in the text."""
     phrases, vocabulary = _phrases(taxonomy)
-    text_tokens = [token for token in tokens(text)]
-    present = {stem for token in text_tokens if not token.mark for stem in stems(token.raw)}
-    raw_words = {token.raw for token in text_tokens}
+    text_tokens = tokens(text)
+    by_stem, by_word = _index(text_tokens)
+    present = by_stem.keys()
     found, spelled = [], set()
-    for phrase in sorted(phrases, key=lambda p: p.abbreviation):
-        if not all(word.exact in raw_words if word.exact else word.stems & present
+    for phrase in phrases:
+        if not all(word.exact in by_word if word.exact is not None else word.stems & present
                    for word in phrase.words):
-            continue  # a set lookup is far cheaper than a scan
+            continue  # some word of the phrase is nowhere in the text (a cheap set test)
+        places = [_positions(word, by_stem, by_word) for word in phrase.words]
         own_words = vocabulary[phrase.term.slug]
-        for index, token in enumerate(text_tokens):
-            if token.mark or not any(word.matches(token) for word in phrase.words):
-                continue
+        for index in sorted(set().union(*places)):
             matched = _match_at(phrase, text_tokens, index, own_words)
             if matched is None or not _in_context(phrase, text_tokens, index, matched[-1],
                                                   own_words, spelled):
                 continue
-            found.append(Mention(token.start, text_tokens[max(matched)].end,
+            found.append(Mention(text_tokens[index].start, text_tokens[max(matched)].end,
                                  frozenset(matched), phrase.term))
             if not phrase.abbreviation:
                 spelled.add(phrase.term.slug)

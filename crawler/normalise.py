@@ -102,6 +102,7 @@ def fold(text: str) -> str:
     return SPACE.sub(" ", re.sub(r"[^a-z0-9]+", " ", ascii_text.lower())).strip()
 
 
+@lru_cache(maxsize=8192)  # a crawl reads a site's main line on every page
 def normalise_phone(raw, country: str = "US") -> str | None:
     """An E.164 number, or None for junk, fax lines and switchboards labelled as such."""
     text = clean_text(raw)
@@ -115,8 +116,10 @@ def normalise_phone(raw, country: str = "US") -> str | None:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         # "(212) 555-0142 / 0143", "Call 212-555-0142 today": the first number written.
-        found = next(iter(phonenumbers.PhoneNumberMatcher(text, region)), None)
-        number = found.number if found is not None else _written_nanp(text, region)
+        number = _written_nanp(text, region)
+        if number is None:
+            found = next(iter(phonenumbers.PhoneNumberMatcher(text, region)), None)
+            number = found.number if found is not None else None
         if number is None:
             return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -39,7 +39,8 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
         country,
         page.text,
     )
-    as_department(readings, department_of(page, country))
+    as_department(readings, page.headings[0] if page.headings else None,
+                  lambda: department_of(page, country))
     for reading in readings:
         fill_from_own_site(reading.record, page, country)
     return [clinic_item(reading, page) for reading in readings]
@@ -57,11 +58,10 @@ def fill_from_own_site(record: dict, page: Page, country: str) -> None:
 
 
 def department_of(page: Page, country: str) -> Department:
-    """The page's heading and the first phone and e-mail its own content gives."""
+    """The first phone and e-mail the page's own content gives."""
     phones = phones_in(page.content, country)
     emails = emails_in(page.content)
-    return Department(page.headings[0] if page.headings else None,
-                      phones[0] if phones else None, emails[0] if emails else None)
+    return Department(phones[0] if phones else None, emails[0] if emails else None)
 
 
 def clinic_item(reading: Reading, page: Page) -> ClinicItem:

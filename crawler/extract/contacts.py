@@ -52,13 +52,20 @@ def phones_in(lines: list[Line], country: str) -> list[str]:
                 context = _label_before(line.text, text) or (text if not line.text else "")
                 if not NOT_CLINIC_PHONE.search(context or ""):
                     found.append(unquote(href.split(":", 1)[1]))
-        matches = [(match.start, match.raw_string) for match in phonenumbers.PhoneNumberMatcher(
-            line.text, country, leniency=phonenumbers.Leniency.VALID)]
+        digits = sum(character.isdigit() for character in line.text)
+        if digits < 3:
+            continue  # a phone number has more digits (even "1-800-RELIEF-1")
+        matches = []
         if country in ("US", "CA"):
-            matches += [(match.start(), match.group()) for pattern in (VANITY, NANP_NUMBER)
-                        for match in pattern.finditer(line.text)
-                        if not any(start == match.start() for start, _ in matches)]
-            matches.sort()
+            matches = [(match.start(), match.group()) for pattern in (NANP_NUMBER, VANITY)
+                       for match in pattern.finditer(line.text)]
+        if digits >= 6 and (not matches or "+" in line.text):
+            # Numbers written otherwise (international forms, other countries' own).
+            matches += [(match.start, match.raw_string)
+                        for match in phonenumbers.PhoneNumberMatcher(
+                            line.text, country, leniency=phonenumbers.Leniency.VALID)
+                        if not any(start == match.start for start, _ in matches)]
+        matches.sort()
         for start, number in matches:
             context = line.text[max(0, start - 40):start]
             if not context.strip() and index > 0 and len(lines[index - 1].text) < 30:

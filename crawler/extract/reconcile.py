@@ -7,6 +7,7 @@ Where the readings disagree the schema.org data wins; the fields they disagree o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.extract.addresses import clean_street, country_of, parse_address
@@ -34,7 +35,9 @@ def _postcode_key(postal_code: str | None) -> str:
 
 def _same(name: str, first, second, country: str) -> bool:
     if name == "phone":
-        return normalise_phone(first, country) == normalise_phone(second, country)
+        digits = [re.sub(r"\D", "", str(value))[-10:] for value in (first, second)]
+        return digits[0] == digits[1] or (
+            normalise_phone(first, country) == normalise_phone(second, country))
     if name == "email":
         return normalise_email(first) == normalise_email(second)
     return normalise_postal_code(first, country) == normalise_postal_code(second, country)
@@ -137,27 +140,26 @@ def _finished(reading: Reading, by_selectors: dict, by_text: list[dict], country
 
 @dataclass
 class Department:
-    """What a hospital department's page says of itself: its heading and its own contacts."""
+    """What a hospital department's page gives as its own contacts."""
 
-    heading: str | None
     phone: str | None
     email: str | None
 
 
-def as_department(readings: list[Reading], department: Department) -> None:
-    """A department's page whose only data is its hospital's: the record is the department's
-    place, with the department's own line and e-mail rather than the switchboard's.
-
-    The hospital's data describes another entity, so this is no disagreement with it.
+def as_department(readings: list[Reading], heading: str | None,
+                  contacts: Callable[[], Department]) -> None:
+    """A department's page (headed by its own name) whose only data is its hospital's: the
+    record is the department's place, with the department's own line and e-mail rather than
+    the switchboard's. The hospital's data describes another entity: no disagreement with it.
     """
-    if len(readings) != 1 or readings[0].method != "structured" or not department.heading:
+    if len(readings) != 1 or readings[0].method != "structured" or not heading:
         return
     record = readings[0].record
     name = record.get("name") or ""
     hospital = set(record.get("types") or []) & HOSPITAL_TYPES or HOSPITAL_NAME.search(name)
-    if not hospital or fold(department.heading) in fold(name) or fold(name) in fold(
-            department.heading):
+    if not hospital or fold(heading) in fold(name) or fold(name) in fold(heading):
         return
+    department = contacts()
     if department.phone:
         record["phone"] = department.phone
     if department.email:
