@@ -78,9 +78,14 @@ class Page:
         return site_names(self.tree, self.url, self.lines)
 
     @cached_property
+    def titles(self) -> list[str]:
+        """The parts of the page title ("Contact | Hornsby Chiropractor")."""
+        return title_parts(self.tree)
+
+    @cached_property
     def brands(self) -> list[str]:
         """The site's names, then the parts of the page title."""
-        return unique_names(self.site_names + title_parts(self.tree))
+        return unique_names(self.site_names + self.titles)
 
     @cached_property
     def emails(self) -> list[str]:
@@ -114,7 +119,7 @@ class Page:
                             if INSTITUTION_WORDS.search(heading) and is_clinic_name(heading)), None)
         if institution:
             return institution
-        candidates = self.brands + headings + title_parts(self.tree)
+        candidates = self.brands + headings + self.titles
         spelled = next((name for name in candidates if is_name_like(name)
                         and not is_not_clinic(name)
                         and names_the_host(name, self.url, self.emails)), None)
@@ -128,17 +133,17 @@ class Page:
             if is_not_clinic(name):
                 return None
             if is_clinic_name(name) or names_the_host(name, self.url, self.own_emails):
-                return best_spelling(name, self.site_names + title_parts(self.tree))
+                return best_spelling(name, self.site_names + self.titles)
         if self.site_names:
             return None
         # A site that names itself nowhere else does so in its titles.
-        return next((part for part in title_parts(self.tree)
+        return next((part for part in self.titles
                      if is_clinic_name(part) and not is_slogan(part)), None)
 
     @cached_property
     def is_clinic_site(self) -> bool:
         """Whether the site names itself as a clinic or practice (in its names or title)."""
-        names = self.site_names + title_parts(self.tree) + self.headings[:1]
+        names = self.site_names + self.titles + self.headings[:1]
         return any(INSTITUTION_WORDS.search(words_of(name)) and not is_not_clinic(name)
                    and not LISTING_TITLE.search(name) for name in names)
 
