@@ -52,10 +52,10 @@ def open_run(session: Session, source_name: str, trigger: str, worker: str,
     earlier = tick and session.scalar(select(CrawlRun).where(
         CrawlRun.source_id == source.id, CrawlRun.trigger == "schedule",
         CrawlRun.status != SKIPPED, CrawlRun.started_at >= tick).limit(1))
-    run = CrawlRun(source=source, trigger=trigger, worker=worker)
+    run = CrawlRun(source=source, trigger=trigger, worker=worker, started_at=utcnow())
     if holder or earlier:
         run.status = SKIPPED
-        run.finished_at = utcnow()
+        run.finished_at = run.started_at
         run.finish_reason = (f"skipped: the source is being crawled by {holder}" if holder else
                              f"skipped: the tick of {tick:%Y-%m-%d %H:%M:%S} UTC was crawled by "
                              f"run {earlier.id} ({earlier.worker})")
