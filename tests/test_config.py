@@ -69,7 +69,7 @@ BAD_CONFIGS = {
                             "[crawler].download_delay: expected a finite number, got nan"),
     "parent cycle": (('label = "Neuropathic pain"', 'label = "Neuropathic pain"\nparent = "crps"'),
                      "[taxonomy.conditions.crps] parent: 'neuropathic-pain' leads back to 'crps'"),
-    "bad base URL": (("[web]", '[web]\nbase_url = "reliefmap.example.org/directory"'),
+    "bad base URL": (('base_url = ""', 'base_url = "reliefmap.example.org/directory"'),
                      "[web].base_url: expected the site's address"),
 }
 

@@ -45,6 +45,11 @@ def _setup(state):
     app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url)
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """A page's full URL at the site's configured address, whatever Host the request named."""
+    return current_app.config["RELIEFMAP"].web.origin + url_for(endpoint, **values)
+
+
 def http_url(url: str | None) -> str | None:
     """The URL when it is an absolute http(s) link, else None (no javascript:, data:...)."""
     if not url:
@@ -254,7 +259,7 @@ def clinic_json_ld(clinic: Clinic, terms: dict) -> dict:
     """schema.org MedicalClinic data for the page (the template serialises it safely)."""
     data = {
         "@context": "https://schema.org", "@type": "MedicalClinic", "name": clinic.name,
-        "url": url_for("public.clinic", slug=clinic.slug, _external=True),
+        "url": absolute_url("public.clinic", slug=clinic.slug),
     }
     if clinic.description:
         data["description"] = clinic.description
@@ -286,7 +291,7 @@ def robots():
     """Crawlers may read the directory, not the search result pages or the editors' area."""
     lines = ["User-agent: *", "Disallow: /clinics?", "Disallow: /resources/?",
              "Disallow: /editor", "Disallow: /admin", "Disallow: /login", "Disallow: /suggest",
-             f"Sitemap: {url_for('public.sitemap', _external=True)}"]
+             f"Sitemap: {absolute_url('public.sitemap')}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
@@ -296,11 +301,10 @@ def sitemap():
     session = get_session()
     counts = {"clinics": queries.published_count(session, Clinic),
               "resources": queries.published_count(session, Resource)}
-    parts = [url_for("public.sitemap_part", part="pages", number=1, _external=True)]
+    parts = [absolute_url("public.sitemap_part", part="pages", number=1)]
     for part, count in counts.items():
         for number in range(1, -(-count // SITEMAP_CHUNK) + 1):
-            parts.append(url_for("public.sitemap_part", part=part, number=number,
-                                 _external=True))
+            parts.append(absolute_url("public.sitemap_part", part=part, number=number))
     return Response(render_template("public/sitemap_index.xml", parts=parts),
                     mimetype="application/xml")
 
@@ -310,18 +314,18 @@ def sitemap_part(part: str, number: int):
     """One sitemap: the fixed pages and regions, or one chunk of clinics or resources."""
     session = get_session()
     if part == "pages":
-        urls = [(url_for(endpoint, _external=True), None) for endpoint in
+        urls = [(absolute_url(endpoint), None) for endpoint in
                 ("public.index", "public.regions", "resources.index", "resources.suggest")]
         for country in queries.region_counts(session):
-            urls.append((url_for("public.region", code=country.code, _external=True), None))
-            urls += [(url_for("public.region", code=child.code, _external=True), None)
+            urls.append((absolute_url("public.region", code=country.code), None))
+            urls += [(absolute_url("public.region", code=child.code), None)
                      for child in country.children]
     elif part in ("clinics", "resources"):
         model, endpoint = ((Clinic, "public.clinic") if part == "clinics"
                            else (Resource, "resources.resource"))
         rows = queries.published_slugs(session, model, (number - 1) * SITEMAP_CHUNK,
                                        SITEMAP_CHUNK)
-        urls = [(url_for(endpoint, slug=slug, _external=True), updated) for slug, updated in rows]
+        urls = [(absolute_url(endpoint, slug=slug), updated) for slug, updated in rows]
     else:
         abort(404)
     return Response(render_template("public/sitemap.xml", urls=urls), mimetype="application/xml")
