@@ -14,6 +14,7 @@ from models import LoginAttempt, User, end_login, start_login, user_of_login
 from models.base import utcnow
 from web.db import get_session
 from web.editor_forms import ActionForm, LoginForm
+from web.params import CONTROL
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -57,8 +58,10 @@ def no_store(response):
 
 
 def safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` when it is a path on this site, else None (no open redirects, and no line
+    break or other control character for a Location header)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or CONTROL.search(target):
         return None
     parts = urlsplit(target)
     return target if not (parts.scheme or parts.netloc) else None

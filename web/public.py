@@ -2,7 +2,7 @@
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import phonenumbers
 from flask import (
@@ -25,6 +25,7 @@ from web import csrf, queries
 from web.cache import cached_page
 from web.db import get_session
 from web.forms import RateLimiter, ReportForm
+from web.params import integer, kilometres, text
 
 bp = Blueprint("public", __name__)
 
@@ -33,6 +34,7 @@ KM_PER_MILE = 1.609344
 SITEMAP_CHUNK = 40_000
 REGION_CODE = re.compile(r"^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$")
 CLINIC_FILTERS = ("q", "condition", "treatment", "country", "region", "locality", "near")
+QUERY_SAFE = "!$'()*,/:;?@"  # characters url_for leaves unquoted in a query string
 
 
 @bp.record_once
@@ -89,23 +91,14 @@ def with_args(**changes) -> str:
     if "page" not in changes:
         args.pop("page", None)
     args.update(changes)
-    args = {key: value for key, value in args.items() if value not in (None, "")}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return with_query(url_for(request.endpoint, **(request.view_args or {})), args.items())
 
 
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
-
-
-def _radius_arg() -> int:
-    try:
-        radius = float(request.args.get("radius") or queries.DEFAULT_RADIUS_KM)
-    except ValueError:
-        return queries.DEFAULT_RADIUS_KM
-    return int(min(max(radius, 1), queries.MAX_RADIUS_KM))
+def with_query(path: str, pairs) -> str:
+    """`path` with the query arguments whose values are not empty. Kept apart from url_for,
+    which would take a visitor's `_external` or `_scheme` as its own."""
+    pairs = [(key, value) for key, value in pairs if value not in (None, "")]
+    return f"{path}?{urlencode(pairs, safe=QUERY_SAFE)}" if pairs else path
 
 
 def _page_size() -> int:
@@ -128,7 +121,7 @@ def index():
 def clinics():
     """Search clinics by words, condition, treatment, place and distance; a shareable URL."""
     session = get_session()
-    wanted = {name: (request.args.get(name) or "").strip() or None for name in CLINIC_FILTERS}
+    wanted = {name: text(name) for name in CLINIC_FILTERS}
     near_text = wanted.pop("near")
     place, suggestions = None, []
     if near_text:
@@ -138,12 +131,12 @@ def clinics():
     sort = request.args.get("sort") or ("distance" if place else "name")
     if sort not in queries.SORTS or (sort == "distance" and not place):
         sort = "name"
-    radius = _radius_arg()
+    radius = kilometres("radius", queries.DEFAULT_RADIUS_KM, queries.MAX_RADIUS_KM)
+    page = integer("page", 1)
     results = None
     if not near_text or place:
         results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
-                                       sort=sort, page=_int_arg("page", 1),
-                                       per_page=_page_size())
+                                       sort=sort, page=page, per_page=_page_size())
     return render_template(
         "public/clinics.html", results=results, wanted=wanted, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
@@ -166,7 +159,8 @@ def region(code: str):
     if not REGION_CODE.match(code):
         abort(404)
     if code != code.upper():
-        return redirect(url_for("public.region", code=code.upper(), **request.args), 301)
+        return redirect(with_query(url_for("public.region", code=code.upper()),
+                                   request.args.items(multi=True)), 301)
     session = get_session()
     country_code = code.split("-")[0]
     tree = queries.region_counts(session, country=country_code,
@@ -178,12 +172,12 @@ def region(code: str):
     if node is None:
         abort(404)
     scope = {"region": code} if "-" in code else {"country": code}
-    locality = (request.args.get("locality") or "").strip() or None
+    locality = text("locality")
     results = queries.find_clinics(
-        session, **scope, locality=locality, condition=request.args.get("condition") or None,
-        treatment=request.args.get("treatment") or None,
+        session, **scope, locality=locality, condition=text("condition"),
+        treatment=text("treatment"),
         sort="verified" if request.args.get("sort") == "verified" else "name",
-        page=_int_arg("page", 1), per_page=_page_size())
+        page=integer("page", 1), per_page=_page_size())
     return render_template("public/region.html", node=node, country=tree[0], code=code,
                            locality=locality, results=results,
                            terms=queries.term_labels(session))
