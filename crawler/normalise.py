@@ -83,15 +83,26 @@ ES_PROVINCES = (
 
 
 def clean_text(raw) -> str | None:
-    """Plain text from markup: tags and scripts stripped, entities decoded, whitespace collapsed."""
+    """Plain text: entities decoded, then tags and scripts stripped, whitespace collapsed."""
     if raw is None:
         return None
+    # Entities first, every layer of them: encoded markup ("&amp;lt;b&amp;gt;") is markup once
+    # decoded, so stripping before the last decoding would let it through. Then tags until none
+    # is left, since removing one can join the pieces of another ("<<b>b onclick=...>").
+    # Each round shortens the text or ends the loop; the bound stops pathological nesting.
+    rounds = 8
     text = str(raw)
-    # Twice: entity-encoded markup ("&lt;script&gt;") becomes markup once decoded.
-    for _ in range(2):
-        text = remove_comments(text)
-        text = remove_tags_with_content(text, which_ones=("script", "style"))
-        text = replace_entities(remove_tags(text))
+    for _ in range(rounds):
+        decoded = replace_entities(text)
+        if decoded == text:
+            break
+        text = decoded
+    for _ in range(rounds):
+        stripped = remove_tags(remove_tags_with_content(remove_comments(text),
+                                                        which_ones=("script", "style")))
+        if stripped == text:
+            break
+        text = stripped
     text = SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
     return text or None
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -52,10 +50,10 @@ def open_run(session: Session, source_name: str, trigger: str, worker: str,
     earlier = tick and session.scalar(select(CrawlRun).where(
         CrawlRun.source_id == source.id, CrawlRun.trigger == "schedule",
         CrawlRun.status != SKIPPED, CrawlRun.started_at >= tick).limit(1))
-    run = CrawlRun(source=source, trigger=trigger, worker=worker)
+    run = CrawlRun(source=source, trigger=trigger, worker=worker, started_at=utcnow())
     if holder or earlier:
         run.status = SKIPPED
-        run.finished_at = utcnow()
+        run.finished_at = run.started_at
         run.finish_reason = (f"skipped: the source is being crawled by {holder}" if holder else
                              f"skipped: the tick of {tick:%Y-%m-%d %H:%M:%S} UTC was crawled by "
                              f"run {earlier.id} ({earlier.worker})")
@@ -126,29 +124,3 @@ def judge(runtime, run_id: int) -> None:
         verdict = health.assess(session, run_id, runtime.config.scheduler.stale_after_runs)
     if verdict and verdict.alert:
         notify.send(runtime.config.scheduler, verdict.summary())
-
-
-def this_host_pid_is_dead(worker: str | None) -> bool:
-    """True when the worker is a process on this host that no longer exists."""
-    host, _, pid = (worker or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, but someone else's
-        pass
-    return False
-
-
-def interrupt_dead_runs(session: Session) -> int:
-    """Mark as interrupted the runs left `running` by a process on this host that died."""
-    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)).all()
-    dead = [run for run in runs if this_host_pid_is_dead(run.worker)]
-    for run in dead:
-        run.status = INTERRUPTED
-        run.finished_at = utcnow()
-        run.finish_reason = f"the crawl process {run.worker} died before the run ended"
-        release_lease(session, run.source.name, run.worker)
-    return len(dead)

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select, text, update
 
 from jobs import crawls, health, housekeeping
 from models import CrawlRequest, make_engine, utcnow
-from models.runs import interrupt_expired_runs
+from models.runs import interrupt_abandoned_runs
 from reliefmap.config import check_cron
 
 log = logging.getLogger(__name__)
@@ -197,8 +197,7 @@ def run(config, database, executor) -> None:
     global RUNTIME
     RUNTIME = runtime = Runtime(config, database, executor)
     with database.write_session.begin() as session:
-        # Processes of this host that died, then runs elsewhere whose lease has expired.
-        recovered = crawls.interrupt_dead_runs(session) + interrupt_expired_runs(session)
+        recovered = interrupt_abandoned_runs(session)
     if recovered:
         log.info("marked %d run(s) left running by a dead process as interrupted", recovered)
     scheduler = build_scheduler(runtime)

@@ -1,6 +1,17 @@
 """The data layer. Imports nothing from crawler/, web/ or jobs/."""
 
-from models.accounts import ROLES, AuditEntry, LoginAttempt, User, password_problem, record_audit
+from models.accounts import (
+    ROLES,
+    AuditEntry,
+    Login,
+    LoginAttempt,
+    User,
+    end_login,
+    password_problem,
+    record_audit,
+    start_login,
+    user_of_login,
+)
 from models.base import Base, utcnow
 from models.db import Database, insert_for, make_engine
 from models.directory import (
@@ -22,7 +33,8 @@ from models.staging import ReviewItem, Source, SourceRecord
 from models.taxonomy import Term, sync_terms, with_descendants
 
 __all__ = [
-    "ROLES", "AuditEntry", "LoginAttempt", "User", "password_problem", "record_audit", "Base",
+    "ROLES", "AuditEntry", "Login", "LoginAttempt", "User", "end_login", "password_problem",
+    "record_audit", "start_login", "user_of_login", "Base",
     "utcnow", "Database", "insert_for", "make_engine", "CLINIC_STATUSES", "MERGED", "PENDING",
     "PUBLISHED", "REJECTED", "RESOURCE_KINDS", "Clinic", "Location", "Resource", "clinic_terms",
     "resource_terms", "CrawlRequest", "CrawlRun", "SourceLease", "acquire_lease", "release_lease",

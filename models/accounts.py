@@ -1,17 +1,20 @@
 """Editor accounts, login attempts and the audit log."""
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 
 ROLES = ("editor", "admin")
 MIN_PASSWORD_LENGTH = 12
+LOGIN_LIFETIME = timedelta(days=30)
 COMMON_PASSWORDS = {"password1234", "123456789012", "qwertyuiopas", "letmein12345",
                     "passwordpassword", "administrator", "reliefmap123", "changeme1234"}
 _hasher = PasswordHasher()
@@ -41,8 +44,22 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
 
+    logins: Mapped[list["Login"]] = relationship(back_populates="user",
+                                                 cascade="all, delete-orphan")
+    # The token of the login this object was loaded for (see `start_login`, `user_of_login`).
+    login_token = None
+
     def set_password(self, password: str) -> None:
+        """Change the password; every login of the account ends."""
         self.password_hash = _hasher.hash(password)
+        self.logins.clear()
+
+    def set_active(self, active: bool) -> None:
+        """Enable or disable the account; disabling ends its logins, so enabling does not
+        bring them back."""
+        self.active = active
+        if not active:
+            self.logins.clear()
 
     def check_password(self, password: str) -> bool:
         try:
@@ -65,9 +82,52 @@ class User(Base):
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        """The session's user id; it changes with the password, ending other sessions."""
-        return f"{self.id}:{self.password_hash[-12:]}"
+    def get_id(self) -> Optional[str]:
+        """What the session cookie keeps: the token of this login."""
+        return self.login_token
+
+
+class Login(Base):
+    """One login of an account, which the server can end: the browser's signed session cookie
+    holds the token, this row its hash. Logging out, a new password and disabling the account
+    delete the row, and with it every copy of the cookie."""
+
+    __tablename__ = "logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="logins")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login(session: Session, user: User) -> str:
+    """Record a new login of `user` (dropping its expired ones); returns the token."""
+    session.execute(delete(Login).where(Login.user_id == user.id,
+                                        Login.created_at < utcnow() - LOGIN_LIFETIME))
+    user.login_token = secrets.token_urlsafe(32)
+    session.add(Login(user=user, token_hash=_token_hash(user.login_token)))
+    return user.login_token
+
+
+def user_of_login(session: Session, token: str) -> Optional[User]:
+    """The active account of an unexpired login, or None once the login has ended."""
+    user = session.scalar(select(User).join(Login).where(
+        Login.token_hash == _token_hash(token), Login.created_at >= utcnow() - LOGIN_LIFETIME,
+        User.active.is_(True)))
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def end_login(session: Session, token: str) -> None:
+    """End one login (logging out); the account's other logins go on."""
+    session.execute(delete(Login).where(Login.token_hash == _token_hash(token)))
 
 
 class LoginAttempt(Base):

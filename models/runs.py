@@ -1,5 +1,7 @@
 """Crawl runs, the per-source lease that keeps two crawls of a source apart, and run requests."""
 
+import os
+import socket
 from datetime import datetime, timedelta
 from typing import Optional
 
@@ -66,13 +68,32 @@ class CrawlRequest(Base):
     run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("crawl_runs.id"))
 
 
+def worker_is_dead(worker: Optional[str]) -> bool:
+    """True when the worker ("host:pid") is a process of this host that no longer exists."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, but someone else's
+        pass
+    return False
+
+
 def acquire_lease(session: Session, source_name: str, holder: str, ttl: timedelta) -> bool:
-    """Take the source's lease if it is free or expired; True when this holder now has it."""
+    """Take the source's lease if it is free, expired or held by a dead process of this host;
+    True when this holder now has it."""
     now = utcnow()
+    takeable = (SourceLease.expires_at < now) | (SourceLease.holder == holder)
+    current = session.scalar(select(SourceLease.holder).where(
+        SourceLease.source_name == source_name))
+    if worker_is_dead(current):  # no need to wait for the expiry of a killed crawl's lease
+        takeable |= SourceLease.holder == current
     taken = session.execute(
         update(SourceLease)
-        .where(SourceLease.source_name == source_name,
-               (SourceLease.expires_at < now) | (SourceLease.holder == holder))
+        .where(SourceLease.source_name == source_name, takeable)
         .values(holder=holder, expires_at=now + ttl)
     ).rowcount
     if taken:
@@ -91,25 +112,32 @@ def release_lease(session: Session, source_name: str, holder: str) -> None:
 
 
 def lease_holder(session: Session, source_name: str) -> Optional[str]:
-    """Who holds an unexpired lease on the source, if anyone."""
-    return session.scalar(select(SourceLease.holder).where(
+    """Who holds an unexpired lease on the source, if anyone alive."""
+    holder = session.scalar(select(SourceLease.holder).where(
         SourceLease.source_name == source_name, SourceLease.expires_at >= utcnow()))
+    return None if worker_is_dead(holder) else holder
 
 
-def interrupt_expired_runs(session: Session, grace: timedelta = timedelta(minutes=5)) -> int:
-    """Mark as `interrupted` the running runs whose worker no longer holds the source's lease
-    (its process died); younger runs may not have taken it yet. Returns how many."""
+def interrupt_abandoned_runs(session: Session, grace: timedelta = timedelta(minutes=5)) -> int:
+    """Mark as `interrupted` the running runs whose process died: a process of this host that
+    no longer exists, or a worker elsewhere that no longer holds the source's lease (runs
+    younger than `grace` may not have taken it yet). Returns how many."""
     now = utcnow()
     held = {(name, holder) for name, holder in session.execute(
         select(SourceLease.source_name, SourceLease.holder).where(SourceLease.expires_at >= now))}
-    stale = [run for run in session.scalars(
-        select(CrawlRun).join(CrawlRun.source)
-        .where(CrawlRun.status == RUNNING, CrawlRun.started_at < now - grace))
-        if (run.source.name, run.worker) not in held]
-    for run in stale:
+    abandoned = 0
+    for run in session.scalars(select(CrawlRun).join(CrawlRun.source)
+                               .where(CrawlRun.status == RUNNING)):
+        if worker_is_dead(run.worker):
+            run.finish_reason = f"the crawl process {run.worker} died before the run ended"
+            release_lease(session, run.source.name, run.worker)
+        elif run.started_at < now - grace and (run.source.name, run.worker) not in held:
+            run.finish_reason = f"the crawl process {run.worker or ''} stopped without finishing"
+        else:
+            continue
         run.status, run.finished_at = INTERRUPTED, now
-        run.finish_reason = f"the crawl process {run.worker or ''} stopped without finishing"
-    return len(stale)
+        abandoned += 1
+    return abandoned
 
 
 def record_missed_runs(session: Session, run: CrawlRun) -> None:

@@ -163,7 +163,7 @@ def _change_user(config, username, change, action):
 @click.pass_obj
 def users_disable(config, username):
     """Disable an account so it can no longer log in."""
-    _change_user(config, username, lambda user: setattr(user, "active", False), "user-disable")
+    _change_user(config, username, lambda user: user.set_active(False), "user-disable")
     click.echo(f"Account '{username}' disabled.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -11,58 +12,73 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The site's own address: scheme, host and port, nothing after them.
+BASE_URL = re.compile(r"^https?://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?/?$")
 TERM_KINDS = {"treatments": "treatment", "conditions": "condition"}
+DAY = 86_400
 
 
 class ConfigError(Exception):
     """A problem in the configuration, worded for the person who edits it."""
 
 
+def bounded(default: float, low: float, high: float):
+    """A numeric setting with its default and the range (inclusive) it must stay in."""
+    return field(default=default, metadata={"range": (low, high)})
+
+
 @dataclass(frozen=True)
 class WebConfig:
     host: str = "127.0.0.1"
-    port: int = 5000
-    page_size: int = 20
+    port: int = bounded(5000, 1, 65535)
+    # The address the public reaches the site at; every absolute URL the app writes uses it.
+    base_url: str = ""
+    page_size: int = bounded(20, 1, 100)
     secure_cookies: bool = False
-    proxy_hops: int = 0
+    proxy_hops: int = bounded(0, 0, 10)
+
+    @property
+    def origin(self) -> str:
+        """The site's address without a trailing slash: base_url, else host and port."""
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
 class CrawlerConfig:
     user_agent: str = "ReliefMapBot/0.1 (+https://github.com/reliefmap/reliefmap)"
     obey_robots: bool = True
-    concurrent_requests_per_domain: int = 2
-    download_delay: float = 0.5
+    concurrent_requests_per_domain: int = bounded(2, 1, 100)
+    download_delay: float = bounded(0.5, 0, 3600)
     autothrottle: bool = True
-    download_timeout: float = 20.0
-    max_download_bytes: int = 10_000_000
-    max_redirects: int = 5
-    retry_times: int = 2
-    max_depth: int = 6
+    download_timeout: float = bounded(20.0, 0.1, 3600)
+    max_download_bytes: int = bounded(10_000_000, 1, 10_000_000_000)
+    max_redirects: int = bounded(5, 0, 100)
+    retry_times: int = bounded(2, 0, 100)
+    max_depth: int = bounded(6, 0, 10_000)  # 0: no limit
     http_cache_dir: str = "instance/httpcache"
 
 
 @dataclass(frozen=True)
 class SchedulerConfig:
     timezone: str = "UTC"
-    misfire_grace_seconds: int = 3600
-    crawl_timeout_seconds: int = 3600
-    shutdown_grace_seconds: int = 30
+    misfire_grace_seconds: int = bounded(3600, 1, 30 * DAY)
+    crawl_timeout_seconds: int = bounded(3600, 1, 30 * DAY)
+    shutdown_grace_seconds: int = bounded(30, 0, 3600)
     executor: str = "local"
     scrapyd_urls: list[str] = field(default_factory=list)
     webhook_url: str = ""
-    stale_after_runs: int = 3
-    max_parallel_crawls: int = 4
-    request_poll_seconds: int = 5
+    stale_after_runs: int = bounded(3, 1, 1000)
+    max_parallel_crawls: int = bounded(4, 1, 100)
+    request_poll_seconds: int = bounded(5, 1, 3600)
     link_check_schedule: str = "0 4 * * *"
-    link_check_max_sites: int = 50
-    link_check_delay_seconds: float = 2.0
-    link_check_timeout_seconds: float = 10.0
+    link_check_max_sites: int = bounded(50, 0, 1_000_000)
+    link_check_delay_seconds: float = bounded(2.0, 0, 3600)
+    link_check_timeout_seconds: float = bounded(10.0, 0.1, 600)
     housekeeping_schedule: str = "30 3 * * *"
-    http_cache_max_age_days: int = 14
-    run_log_max_age_days: int = 90
+    http_cache_max_age_days: int = bounded(14, 1, 36_500)
+    run_log_max_age_days: int = bounded(90, 1, 36_500)
     smtp_host: str = ""
-    smtp_port: int = 587
+    smtp_port: int = bounded(587, 1, 65535)
     smtp_user: str = ""
     smtp_starttls: bool = True
     mail_from: str = ""
@@ -92,7 +108,7 @@ class Source:
     follow: list[str] = field(default_factory=list)
     extract: list[str] = field(default_factory=list)
     trust: str = "review"
-    max_pages: int = 500
+    max_pages: int = bounded(500, 1, 10_000_000)
     country: str = "US"
     selectors: dict[str, str] = field(default_factory=dict)
     spider: str | None = None
@@ -157,6 +173,8 @@ def _check_value(where: str, value: Any, annotation: Any) -> Any:
         return _check_value(where, value, next(a for a in args if a is not type(None)))
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if annotation is float and isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value}")
     if annotation in (int, float) and isinstance(value, bool):
         raise ConfigError(f"{where}: expected {TYPE_NAMES[annotation]}, got {_describe(value)}")
     if not isinstance(value, annotation):
@@ -175,12 +193,16 @@ def _build(cls: type, table: Any, where: str, **given: Any):
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table, got {_describe(table)}")
     hints = get_type_hints(cls)
+    ranges = {f.name: f.metadata["range"] for f in fields(cls) if "range" in f.metadata}
     known = {f.name for f in fields(cls)} - set(given) - {"path"}
     values = dict(given)
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(known))})")
         values[key] = _check_value(f"{where}.{key}", value, hints[key])
+        if key in ranges and not ranges[key][0] <= values[key] <= ranges[key][1]:
+            raise ConfigError(f"{where}.{key}: must be at least {ranges[key][0]} and at most "
+                              f"{ranges[key][1]}, got {value}")
     required = [f.name for f in fields(cls)
                 if f.name not in values and f.default is f.default_factory is MISSING]
     if required:
@@ -222,6 +244,14 @@ def _load_taxonomy(table: Any) -> dict[str, Term]:
         if term.parent is not None and term.parent not in terms:
             raise ConfigError(f"[taxonomy.{term.kind}s.{term.slug}] parent: "
                               f"unknown taxonomy slug '{term.parent}'")
+    for term in terms.values():
+        seen, parent = {term.slug}, term.parent
+        while parent is not None:
+            if parent in seen:
+                raise ConfigError(f"[taxonomy.{term.kind}s.{term.slug}] parent: '{term.parent}' "
+                                  f"leads back to '{parent}'; parents must not form a cycle")
+            seen.add(parent)
+            parent = terms[parent].parent
     return terms
 
 
@@ -243,8 +273,6 @@ def _load_sources(entries: Any, timezone: str) -> dict[str, Source]:
                 f"{where}.kind: expected 'clinics' or 'resources', got '{source.kind}'")
         if source.trust not in ("review", "auto"):
             raise ConfigError(f"{where}.trust: expected 'review' or 'auto', got '{source.trust}'")
-        if source.max_pages < 1:
-            raise ConfigError(f"{where}.max_pages: must be at least 1")
         if not (source.start_urls or source.sitemap_urls or source.feed_urls):
             raise ConfigError(f"{where}: give at least one of start_urls, sitemap_urls, feed_urls")
         for key in ("start_urls", "sitemap_urls", "feed_urls"):
@@ -311,10 +339,12 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
     env = os.environ if env is None else env
     config_path = Path(path or env.get("RELIEFMAP_CONFIG") or DEFAULT_CONFIG).resolve()
     try:
-        with open(config_path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(config_path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"cannot read config file {config_path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{config_path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                          f"offset {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
 
@@ -347,11 +377,15 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
     if scheduler.mail_to and not (scheduler.smtp_host and scheduler.mail_from):
         raise ConfigError("[scheduler].mail_to: e-mail notifications need smtp_host and mail_from")
 
+    web = _build(WebConfig, data.get("web", {}), "[web]")
+    if web.base_url and not BASE_URL.match(web.base_url):
+        raise ConfigError(f"[web].base_url: expected the site's address like "
+                          f"https://reliefmap.example.org (no path), got '{web.base_url[:80]}'")
     return Config(
         path=config_path,
         database_url=_resolve_database_url(url, config_path.parent),
         secret_key=env.get("RELIEFMAP_SECRET_KEY") or None,
-        web=_build(WebConfig, data.get("web", {}), "[web]"),
+        web=web,
         crawler=_build(CrawlerConfig, data.get("crawler", {}), "[crawler]"),
         scheduler=scheduler,
         taxonomy=_load_taxonomy(data.get("taxonomy", {})),

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import LoginAttempt, User
-from tests.editor_fixtures import PASSWORD
+from tests.editor_fixtures import PASSWORD, AuthActions
 from web import create_app
 
 
@@ -154,6 +154,29 @@ def test_disabling_an_account_ends_its_open_sessions(app, client, auth):
     with app.extensions["database"].write_session.begin() as session:
         session.scalar(select(User).where(User.username == "edna")).active = False
     assert client.get("/editor/").headers["Location"] == "/login?next=/editor/"
+
+
+def test_a_session_cookie_copied_before_logout_is_refused_after_it(app, client, auth):
+    auth.login()
+    copied = client.get_cookie("session").value
+    elsewhere = app.test_client()
+    AuthActions(elsewhere).login()  # the same account on another device
+    auth.logout()
+    client.set_cookie("session", copied)
+    assert client.get("/editor/").headers["Location"] == "/login?next=/editor/"
+    assert elsewhere.get("/editor/").status_code == 200  # a logout ends its own login only
+
+
+def test_enabling_an_account_again_does_not_revive_its_old_sessions(app, client, auth):
+    auth.login()
+    admin = AuthActions(app.test_client())
+    admin.login("ada")
+    with app.extensions["database"].read_session() as session:
+        edna = session.scalar(select(User.id).where(User.username == "edna"))
+    admin.post(f"/admin/users/{edna}/active")
+    admin.post(f"/admin/users/{edna}/active")
+    assert client.get("/editor/").headers["Location"] == "/login?next=/editor/"
+    assert auth.login().status_code == 302 and client.get("/editor/").status_code == 200
 
 
 @pytest.fixture

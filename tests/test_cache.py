@@ -159,3 +159,21 @@ def test_without_a_readable_version_pages_are_computed_fresh_and_never_hang(app,
     visit.join(timeout=30)
     assert not visit.is_alive() and answers[0].status_code == 200
     assert app.extensions["query_cache"].entries == {}  # nothing kept without a version
+
+
+def test_a_forged_host_never_reaches_another_visitor(app, client, config, directory):
+    from dataclasses import replace
+
+    site = "https://reliefmap.example.org"
+    app.config["RELIEFMAP"] = replace(config, web=replace(config.web, base_url=site + "/"))
+    clinic = "/clinics/" + directory["Manhattan Ketamine Center"]
+    paths = [clinic, "/robots.txt", "/sitemap.xml", "/sitemap-pages-1.xml",
+             "/sitemap-clinics-1.xml"]
+    for path in paths:
+        for _ in range(3):
+            client.get(path, base_url="http://evil.example",
+                       headers={"X-Forwarded-Host": "evil.example"})
+    for path in paths:
+        body = client.get(path).get_data(as_text=True)
+        assert "evil.example" not in body and "localhost" not in body, path
+    assert f'"url": "{site}{clinic}"' in client.get(clinic).get_data(as_text=True)

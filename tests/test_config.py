@@ -63,6 +63,14 @@ BAD_CONFIGS = {
     "bad time zone": (('timezone = "UTC"', 'timezone = "Mars/Olympus"'),
                       "unknown time zone 'Mars/Olympus'"),
     "invalid TOML": (("[web]", "[web"), "not valid TOML"),
+    "number out of range": (("page_size = 20", "page_size = -3"),
+                            "[web].page_size: must be at least 1 and at most 100, got -3"),
+    "not a finite number": (("download_delay = 0.5", "download_delay = nan"),
+                            "[crawler].download_delay: expected a finite number, got nan"),
+    "parent cycle": (('label = "Neuropathic pain"', 'label = "Neuropathic pain"\nparent = "crps"'),
+                     "[taxonomy.conditions.crps] parent: 'neuropathic-pain' leads back to 'crps'"),
+    "bad base URL": (('base_url = ""', 'base_url = "reliefmap.example.org/directory"'),
+                     "[web].base_url: expected the site's address"),
 }
 
 
@@ -118,6 +126,27 @@ def test_unreadable_config_file_is_one_line_status_2(tmp_path, run_cli):
     assert result.returncode == 2
     assert f"cannot read config file {missing}" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_status_2(config_file, run_cli):
+    config_file.write_bytes(config_file.read_text().replace("Ketamine", "K\xe9tamine")
+                            .encode("latin-1"))
+    result = run_cli("config", "check")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert f"{config_file}: not UTF-8 text" in result.stderr and "save it as UTF-8" in result.stderr
+
+
+def test_every_number_in_the_config_has_a_range(config_file):
+    from dataclasses import fields
+
+    from reliefmap.config import CrawlerConfig, SchedulerConfig, Source, WebConfig
+
+    for section in (WebConfig, CrawlerConfig, SchedulerConfig, Source):
+        for field in fields(section):
+            if field.type in ("int", "float"):
+                low, high = field.metadata["range"]
+                assert low <= field.default <= high, (section.__name__, field.name)
 
 
 def test_config_check_masks_secrets(run_cli):

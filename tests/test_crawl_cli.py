@@ -1,12 +1,16 @@
 """`reliefmap crawl`: errors in one line, exit statuses, leases and interrupted runs."""
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import CrawlRun, SourceLease, utcnow
-from models.runs import interrupt_expired_runs
+from models import CrawlRun, SourceLease, SourceRecord, utcnow
+from models.runs import interrupt_abandoned_runs
 from models.staging import source_named
+from tests.scheduler_fixtures import wait_for
 
 
 def test_unknown_source_lists_the_known_ones(run_cli, directory_source):
@@ -73,7 +77,7 @@ def test_runs_of_dead_processes_are_marked_interrupted(database):
                         expires_at=utcnow() + timedelta(minutes=1)),
         ])
     with database.write_session.begin() as session:
-        assert interrupt_expired_runs(session) == 1
+        assert interrupt_abandoned_runs(session) == 1
     with database.read_session() as session:
         statuses = {run.worker: run.status for run in session.scalars(select(CrawlRun))}
     assert statuses == {"dead:1": "interrupted", "alive:2": "running", "young:3": "running"}
@@ -86,3 +90,33 @@ def test_unknown_custom_spider_is_one_line(run_cli, add_source, config_file):
     assert result.returncode == 1
     assert "no spider named 'nosuch'" in result.stderr and "source" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_after_a_crawl_is_killed_the_next_runs_at_once_and_the_killed_run_says_what_it_stored(
+        run_cli, cli_env, config_file, database, directory_source):
+    config_file.write_text(config_file.read_text().replace("download_delay = 0\n",
+                                                           "download_delay = 0.3\n"))
+    crawl = subprocess.Popen([str(Path(sys.executable).parent / "reliefmap"), "crawl",
+                              directory_source], env=cli_env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+
+    def stored():
+        with database.read_session() as session:
+            return session.scalar(select(func.count(SourceRecord.id))) >= 3
+    try:
+        wait_for(stored, 60, message="the crawl to store a few records")
+    finally:
+        crawl.kill()
+        crawl.wait()
+    with database.read_session() as session:
+        killed = session.scalar(select(CrawlRun))
+        records = session.scalar(select(func.count(SourceRecord.id)).where(
+            SourceRecord.crawl_run_id == killed.id))
+    assert killed.status == "running"  # nobody has noticed yet
+    assert killed.items_new == records >= 3 and killed.pages >= records
+
+    result = run_cli("crawl", directory_source)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with database.read_session() as session:
+        killed = session.get(CrawlRun, killed.id)
+    assert killed.status == "interrupted" and f":{crawl.pid} died" in killed.finish_reason

@@ -92,3 +92,21 @@ def test_source_lease_has_one_holder_until_released_or_expired(database):
     with database.write_session.begin() as session:
         assert acquire_lease(session, "demo", "three", timedelta(minutes=5))
         assert session.execute(text("select count(*) from source_leases")).scalar() == 1
+
+
+def test_a_lease_held_by_a_dead_process_of_this_host_is_free_at_once(database):
+    import socket
+    import subprocess
+    from datetime import timedelta
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead, alive = f"{socket.gethostname()}:{gone.pid}", f"{socket.gethostname()}:1"
+    with database.write_session.begin() as session:
+        acquire_lease(session, "demo", dead, timedelta(minutes=2))
+    with database.write_session.begin() as session:
+        assert lease_holder(session, "demo") is None
+        assert acquire_lease(session, "demo", alive, timedelta(minutes=2))  # pid 1 lives
+    with database.write_session.begin() as session:
+        assert not acquire_lease(session, "demo", "elsewhere:7", timedelta(minutes=2))
+        assert lease_holder(session, "demo") == alive

@@ -64,6 +64,17 @@ def test_spreadsheet_safe(value, expected):
     assert exports.spreadsheet_safe(value) == expected
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("-1)*0+HYPERLINK(\"https://evil.example\")", "'-1)*0+HYPERLINK(\"https://evil.example\")"),
+    ("+15185550199", "+15185550199"), ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ("-73.9972", "-73.9972"), ("+3", "+3"), ("-0.5", "-0.5"),
+])
+def test_only_whole_numbers_and_phone_numbers_may_start_with_a_sign(value, expected):
+    assert exports.spreadsheet_safe(value) == expected
+
+
 def test_geojson_is_a_feature_collection_of_points(session):
     collection = json.loads("".join(exports.clinics_geojson(session)))
     assert collection["type"] == "FeatureCollection"
@@ -151,7 +162,8 @@ def test_hsds_ids_are_stable_between_exports(session, tmp_path):
 def test_download_links_stream_the_exports(client, api_directory):
     # A WSGI server closes each streamed response; so does this test, which ends its session.
     with client.get("/exports/clinics.csv") as response:
-        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"] == 'attachment; filename="clinics.csv"'
         assert len(read_csv(response.get_data(as_text=True))) == PUBLISHED_CLINICS + 1
     with client.get("/exports/clinics.geojson") as response:

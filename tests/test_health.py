@@ -188,3 +188,19 @@ def test_a_tick_is_crawled_once_whichever_scheduler_opens_it_first(database):
         seconds=4.5)
     hourly = current_tick("0 * * * *", "UTC", timedelta(hours=2))
     assert (hourly.minute, hourly.second) == (0, 0) and utcnow() - hourly < timedelta(hours=1)
+
+
+def test_a_skipped_run_ends_when_it_starts(database):
+    from datetime import timedelta
+
+    from jobs.crawls import open_run
+    from models import Source, SourceLease, utcnow
+
+    with database.write_session.begin() as session:
+        session.add(Source(name="directory", kind="clinics"))
+        session.add(SourceLease(source_name="directory", holder="host-a:1",
+                                expires_at=utcnow() + timedelta(minutes=1)))
+    with database.write_session.begin() as session:
+        skipped = open_run(session, "directory", "schedule", "host-b:2", utcnow())
+        assert skipped.status == "skipped"
+        assert skipped.started_at == skipped.finished_at

@@ -160,6 +160,16 @@ def test_clean_text(raw, expected):
     assert clean_text(raw) == expected
 
 
+@pytest.mark.parametrize("raw", [
+    "Pain &amp;lt;b onmouseover=alert(1)&amp;gt;Clinic",
+    "Pain &amp;amp;lt;script&amp;amp;gt;alert(1)&amp;amp;lt;/script&amp;amp;gt;Clinic",
+    "Pain &amp;#60;img src=x onerror=alert(1)&amp;#62;Clinic",
+    "Pain <<b>b onmouseover=alert(1)>Clinic",
+])
+def test_clean_text_strips_markup_however_deeply_it_was_encoded(raw):
+    assert clean_text(raw) == "Pain Clinic"
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("mailto:Info@Clinic.Example?subject=Hi", "info@clinic.example"),
     ("care@clinic.example", "care@clinic.example"),

@@ -143,11 +143,12 @@ def test_resources_by_kind_and_condition_and_a_resource_page(client, directory):
 def test_sitemap_and_robots(client, directory):
     index = client.get("/sitemap.xml")
     assert index.mimetype == "application/xml"
-    parts = re.findall(r"<loc>http://localhost(/[^<]+)</loc>", index.get_data(as_text=True))
+    parts = re.findall(r"<loc>http://127.0.0.1:5000(/[^<]+)</loc>", index.get_data(as_text=True))
     assert parts == ["/sitemap-pages-1.xml", "/sitemap-clinics-1.xml", "/sitemap-resources-1.xml"]
     urls = "".join(client.get(part).get_data(as_text=True) for part in parts)
     assert f"/clinics/{directory['Toronto Pain Centre']}</loc>" in urls
     assert "/regions/US-NY</loc>" in urls and "/resources/rsdsa</loc>" in urls
     assert not any(directory[name] in urls for name in UNPUBLISHED)
     robots = client.get("/robots.txt").get_data(as_text=True)
-    assert "Disallow: /clinics?" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+    assert "Disallow: /clinics?" in robots
+    assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in robots  # [web] host and port

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import Database
 from reliefmap.config import Config, load_config
-from web import errors, security
+from web import errors, params, security
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     errors.init_app(app)
+    params.init_app(app)
 
     @app.teardown_appcontext
     def close_session(_exc):

@@ -72,7 +72,7 @@ def toggle_active(user_id):
     if _last_active_admin(user):
         flash("You cannot disable the last active admin.", "error")
     else:
-        user.active = not user.active
+        user.set_active(not user.active)
         record_audit(get_session(), current_user,
                      "user-enable" if user.active else "user-disable", "user", user.id,
                      before={"active": not user.active}, after={"active": user.active})

@@ -19,6 +19,7 @@ from web import queries
 from web.cache import request_cache
 from web.db import get_session
 from web.openapi import DOCUMENT
+from web.params import BadParameter, integer, kilometres, text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,13 +31,13 @@ REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 CORS_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class BadRequest(Exception):
+class BadRequest(BadParameter):
     """A request the API refuses, with a one-line reason and optional suggestions."""
 
     def __init__(self, message: str, suggestions: list[str] | None = None, status: int = 400):
         super().__init__(message)
         self.suggestions = suggestions
-        self.status = status
+        self.code = status
 
 
 def json_body(data) -> str:
@@ -63,12 +64,12 @@ def kept(view):
     return wrapper
 
 
-@bp.errorhandler(BadRequest)
-def bad_request(error: BadRequest):
-    data = {"error": str(error)}
-    if error.suggestions:
+@bp.errorhandler(BadParameter)
+def bad_request(error: BadParameter):
+    data = {"error": error.description}
+    if getattr(error, "suggestions", None):
         data["suggestions"] = error.suggestions
-    return json_response(data, error.status)
+    return json_response(data, error.code)
 
 
 @bp.after_request
@@ -87,20 +88,6 @@ def cacheable_and_shared(response: Response) -> Response:
         response.add_etag()
         response.make_conditional(request)
     return response
-
-
-def _integer(name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got '{raw[:40]}'") from None
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise BadRequest(f"{name} must be {limit}, got {value}")
-    return value
 
 
 def _only(allowed: set[str]) -> None:
@@ -131,7 +118,7 @@ def _code(name: str, pattern: re.Pattern, example: str) -> str | None:
 
 def _page_size() -> int:
     default = min(current_app.config["RELIEFMAP"].web.page_size, queries.MAX_PER_PAGE)
-    return _integer("per_page", default, 1, queries.MAX_PER_PAGE)
+    return integer("per_page", default, 1, queries.MAX_PER_PAGE)
 
 
 def clinic_filters(session) -> dict:
@@ -139,42 +126,29 @@ def clinic_filters(session) -> dict:
     _only(CLINIC_PARAMETERS)
     country = _code("country", COUNTRY, "US")
     filters = {
-        "q": request.args.get("q", "").strip()[:200] or None,
+        "q": text("q"),
         "condition": _term(session, "condition"), "treatment": _term(session, "treatment"),
         "country": country, "region": _code("region", REGION, "US-NY"),
-        "locality": request.args.get("locality", "").strip()[:200] or None,
+        "locality": text("locality"),
         "sort": request.args.get("sort", "name"),
-        "page": _integer("page", 1, 1), "per_page": _page_size(),
+        "page": integer("page", 1), "per_page": _page_size(),
     }
     if filters["sort"] not in queries.SORTS:
         raise BadRequest(f"sort must be one of {', '.join(queries.SORTS)}, "
                          f"got '{filters['sort'][:40]}'")
-    near = request.args.get("near", "").strip()
+    near = text("near")
     if near:
-        filters["near"] = geocode_place(near[:200], country or "US")
+        filters["near"] = geocode_place(near, country or "US")
         if filters["near"] is None:
             raise BadRequest(f"unknown place '{near[:40]}'; try a ZIP or postcode, or a city",
-                             suggest_places(near[:200]))
-        filters["radius_km"] = _radius()
+                             suggest_places(near))
+        filters["radius_km"] = kilometres("radius", queries.DEFAULT_RADIUS_KM,
+                                          queries.MAX_RADIUS_KM)
     elif "radius" in request.args:
         raise BadRequest("radius needs near (a place to measure from)")
     elif filters["sort"] == "distance":
         raise BadRequest("sort=distance needs near (a place to measure from)")
     return filters
-
-
-def _radius() -> float:
-    raw = request.args.get("radius")
-    if raw is None or raw == "":
-        return queries.DEFAULT_RADIUS_KM
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadRequest(f"radius must be a number of kilometres, got '{raw[:40]}'") from None
-    if not 0 < value <= queries.MAX_RADIUS_KM:
-        raise BadRequest(f"radius must be more than 0 and at most {queries.MAX_RADIUS_KM} km, "
-                         f"got {raw[:40]}")
-    return value
 
 
 def location_json(location: Location) -> dict:
@@ -270,8 +244,7 @@ def resources():
         raise BadRequest(f"kind must be one of {', '.join(RESOURCE_KINDS)}, got '{kind[:40]}'")
     results = queries.find_resources(
         session, kind=kind, condition=_term(session, "condition"),
-        q=request.args.get("q", "").strip()[:200] or None,
-        page=_integer("page", 1, 1), per_page=_page_size())
+        q=text("q"), page=integer("page", 1), per_page=_page_size())
     return _page(results, [resource_json(item) for item in results.items])
 
 

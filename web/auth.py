@@ -10,10 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import func, select
 
-from models import LoginAttempt, User
+from models import LoginAttempt, User, end_login, start_login, user_of_login
 from models.base import utcnow
 from web.db import get_session
 from web.editor_forms import ActionForm, LoginForm
+from web.params import CONTROL
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -32,13 +33,10 @@ def _stand_in() -> User:
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    """The logged-in user, unless disabled or the password changed since the login."""
-    number = user_id.partition(":")[0]
-    user = get_session().get(User, int(number)) if number.isdigit() else None
-    if user is None or not user.active or user.get_id() != user_id:
-        return None
-    return user
+def load_user(token: str):
+    """The account of the session's login, unless that login has ended or the account is
+    disabled."""
+    return user_of_login(get_session(), token)
 
 
 def require_login(role: str | None = None):
@@ -60,8 +58,10 @@ def no_store(response):
 
 
 def safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` when it is a path on this site, else None (no open redirects, and no line
+    break or other control character for a Location header)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or CONTROL.search(target):
         return None
     parts = urlsplit(target)
     return target if not (parts.scheme or parts.netloc) else None
@@ -108,6 +108,7 @@ def login():
                                      succeeded=bool(valid and user.active)))
             if valid and user.active:
                 user.last_login_at = utcnow()
+                start_login(session, user)
                 session.commit()
                 login_user(user)
                 return redirect(target or url_for("editor.queue"))
@@ -121,8 +122,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session's login: a copy of its cookie opens nothing any more."""
     if ActionForm().validate_on_submit():
+        if current_user.is_authenticated:
+            end_login(get_session(), current_user.login_token)
+            get_session().commit()
         logout_user()
         flash("You are logged out.")
     return redirect(url_for("auth.login"))

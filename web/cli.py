@@ -9,9 +9,12 @@ import click
 @click.pass_obj
 def serve_command(config, host, port):
     """Serve the web app (for production, run gunicorn 'web:create_app()')."""
+    from dataclasses import replace
+
     from web import create_app
 
-    app = create_app(config=config)
     host, port = host or config.web.host, port or config.web.port
+    # Without a [web] base_url, the pages' absolute URLs name the address served on.
+    app = create_app(config=replace(config, web=replace(config.web, host=host, port=port)))
     click.echo(f"Relief Map at http://{host}:{port}/")
     app.run(host=host, port=port, threaded=True)

@@ -12,6 +12,7 @@ import secrets
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -148,7 +149,7 @@ def demo_command(config, folder, host, port, no_scheduler):
             children.append(subprocess.Popen([reliefmap_command(), "scheduler"], env=env,
                                              stdout=log, stderr=subprocess.STDOUT))
             log.close()
-        app = create_app(config=demo)
+        app = create_app(config=replace(demo, web=replace(demo.web, host=host, port=port)))
         url = f"http://{host}:{port}/"
         click.echo(f"\nRelief Map demo at {url}\n"
                    f"Editor login: {url}login  user {DEMO_EDITOR}  password {password}\n"

@@ -37,9 +37,10 @@ from models.review import (
 from models.staging import CHANGE, FLAG, NEW, OPEN, REPORT, SUGGESTION, Source, SourceRecord
 from reliefmap.config import check_cron
 from reliefmap.geocode import geocode_address
-from web.auth import no_store, require_login
+from web.auth import no_store, require_login, safe_next
 from web.db import get_session
 from web.editor_forms import ActionForm, BulkConfirmForm, RejectForm, entry_form
+from web.params import integer, integers
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 bp.before_request(require_login())
@@ -48,6 +49,7 @@ bp.after_request(no_store)
 KIND_LABELS = {NEW: "New entry", CHANGE: "Proposed change", REPORT: "Public report",
                SUGGESTION: "Public suggestion", FLAG: "Flag"}
 AGES = {"1": "older than a day", "7": "older than a week", "30": "older than a month"}
+QUEUE_FILTERS = ("kind", "source", "region", "age")
 QUEUE_PAGE = 50
 ENTRY_MODELS = {"clinic": Clinic, "resource": Resource}
 
@@ -103,9 +105,10 @@ def _queue_query(args):
 def queue():
     """Open review items, oldest first, filterable by source, region, kind and age."""
     session = get_session()
-    query = _queue_query(request.args)
+    filters = {name: request.args[name] for name in QUEUE_FILTERS if request.args.get(name)}
+    query = _queue_query(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = integer("page", 1)
     items = session.scalars(
         query.order_by(ReviewItem.created_at, ReviewItem.id)
         .offset((page - 1) * QUEUE_PAGE).limit(QUEUE_PAGE)
@@ -118,7 +121,7 @@ def queue():
     sources = session.scalars(select(Source.name).order_by(Source.name)).all()
     return render_template("editor/queue.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // QUEUE_PAGE)), regions=regions,
-                           sources=sources, ages=AGES, filters=request.args, now=utcnow(),
+                           sources=sources, ages=AGES, filters=filters, now=utcnow(),
                            entry_of=entry_of)
 
 
@@ -145,7 +148,7 @@ def _outcome(item, action):
 @bp.post("/bulk")
 def bulk():
     """Step two of a bulk decision: confirm what will happen to the selected items."""
-    items = _open_items(request.form.getlist("item", type=int))
+    items = _open_items(integers("item", request.form))
     action = request.form.get("action")
     if not items or action not in ("approve", "reject"):
         flash("Select at least one open item, then choose approve or reject.", "error")
@@ -159,7 +162,7 @@ def bulk():
 def bulk_confirm():
     """Step three: carry out the confirmed bulk decision."""
     form = BulkConfirmForm()
-    items = _open_items(request.form.getlist("item", type=int))
+    items = _open_items(integers("item", request.form))
     if form.validate_on_submit() and form.action.data == "reject" and not form.reason.data:
         form.reason.errors = [*form.reason.errors, "Give a reason for the rejection."]
     elif form.validate_on_submit() and items:
@@ -280,7 +283,7 @@ def new_entry(entry_type):
     """Add a clinic or resource by hand (from a suggestion, a call): published at once, every
     value given locked against crawls."""
     session = get_session()
-    suggestion = _open_suggestion(entry_type, request.args.get("suggestion", type=int))
+    suggestion = _open_suggestion(entry_type, integer("suggestion", None))
     form = entry_form(entry_type, _terms(), _suggested(entry_type, suggestion))
     if form.validate_on_submit():
         values = form.values()
@@ -379,8 +382,8 @@ def lock(entry_type, entry_id):
     name = request.form.get("field", "")
     if _commit_or_flash(lambda: set_lock(get_session(), found, name, current_user, locked)):
         flash(f"{name} is {'locked' if locked else 'unlocked'}.")
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/editor/") else
+    back = safe_next(request.form.get("back"))
+    return redirect(back if back and back.startswith("/editor/") else
                     url_for("editor.entry", entry_type=entry_type, entry_id=entry_id))
 
 

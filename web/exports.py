@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -26,7 +27,9 @@ CSV_COLUMNS = ("id", "slug", *ORGANIZATION_FIELDS, "street", "locality", "region
                "postal_code", "country", "latitude", "longitude", "treatments", "conditions",
                "last_verified")
 # Spreadsheets run cells that start with these as formulas; crawled text must stay text.
-FORMULA_STARTS = ("=", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "@", "+", "-", "\t", "\r")
+# Cells that may keep a leading sign: a plain number (-73.99) or a phone number (+1 212 555 0101).
+SIGNED_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?|\+[0-9][0-9 ]*[0-9]")
 FORMATS = {"csv": "clinics.csv", "geojson": "clinics.geojson", "hsds": "hsds"}
 
 
@@ -55,7 +58,7 @@ def spreadsheet_safe(value) -> str:
     if isinstance(value, list):
         value = ";".join(value)
     text = str(value)
-    if text.startswith(FORMULA_STARTS) or (text[:1] in ("+", "-") and not text[1:2].isdigit()):
+    if text.startswith(FORMULA_STARTS) and not SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

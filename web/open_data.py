@@ -19,7 +19,7 @@ def index():
 @bp.get("/clinics.csv")
 def clinics_csv_download():
     """Every published clinic location as CSV."""
-    return _download(_streamed(clinics_csv), "text/csv; charset=utf-8", "clinics.csv")
+    return _download(_streamed(clinics_csv), "text/csv", "clinics.csv")
 
 
 @bp.get("/clinics.geojson")

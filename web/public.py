@@ -2,7 +2,7 @@
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import phonenumbers
 from flask import (
@@ -25,6 +25,7 @@ from web import csrf, queries
 from web.cache import cached_page
 from web.db import get_session
 from web.forms import RateLimiter, ReportForm
+from web.params import integer, kilometres, text
 
 bp = Blueprint("public", __name__)
 
@@ -33,6 +34,7 @@ KM_PER_MILE = 1.609344
 SITEMAP_CHUNK = 40_000
 REGION_CODE = re.compile(r"^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$")
 CLINIC_FILTERS = ("q", "condition", "treatment", "country", "region", "locality", "near")
+QUERY_SAFE = "!$'()*,/:;?@"  # characters url_for leaves unquoted in a query string
 
 
 @bp.record_once
@@ -43,6 +45,11 @@ def _setup(state):
     app.jinja_env.filters.update(http_url=http_url, distance=format_distance,
                                  place_name=queries.place_name, phone=format_phone)
     app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A page's full URL at the site's configured address, whatever Host the request named."""
+    return current_app.config["RELIEFMAP"].web.origin + url_for(endpoint, **values)
 
 
 def http_url(url: str | None) -> str | None:
@@ -84,23 +91,14 @@ def with_args(**changes) -> str:
     if "page" not in changes:
         args.pop("page", None)
     args.update(changes)
-    args = {key: value for key, value in args.items() if value not in (None, "")}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return with_query(url_for(request.endpoint, **(request.view_args or {})), args.items())
 
 
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return max(1, int(request.args.get(name, default)))
-    except ValueError:
-        return default
-
-
-def _radius_arg() -> int:
-    try:
-        radius = float(request.args.get("radius") or queries.DEFAULT_RADIUS_KM)
-    except ValueError:
-        return queries.DEFAULT_RADIUS_KM
-    return int(min(max(radius, 1), queries.MAX_RADIUS_KM))
+def with_query(path: str, pairs) -> str:
+    """`path` with the query arguments whose values are not empty. Kept apart from url_for,
+    which would take a visitor's `_external` or `_scheme` as its own."""
+    pairs = [(key, value) for key, value in pairs if value not in (None, "")]
+    return f"{path}?{urlencode(pairs, safe=QUERY_SAFE)}" if pairs else path
 
 
 def _page_size() -> int:
@@ -123,7 +121,7 @@ def index():
 def clinics():
     """Search clinics by words, condition, treatment, place and distance; a shareable URL."""
     session = get_session()
-    wanted = {name: (request.args.get(name) or "").strip() or None for name in CLINIC_FILTERS}
+    wanted = {name: text(name) for name in CLINIC_FILTERS}
     near_text = wanted.pop("near")
     place, suggestions = None, []
     if near_text:
@@ -133,12 +131,12 @@ def clinics():
     sort = request.args.get("sort") or ("distance" if place else "name")
     if sort not in queries.SORTS or (sort == "distance" and not place):
         sort = "name"
-    radius = _radius_arg()
+    radius = kilometres("radius", queries.DEFAULT_RADIUS_KM, queries.MAX_RADIUS_KM)
+    page = integer("page", 1)
     results = None
     if not near_text or place:
         results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
-                                       sort=sort, page=_int_arg("page", 1),
-                                       per_page=_page_size())
+                                       sort=sort, page=page, per_page=_page_size())
     return render_template(
         "public/clinics.html", results=results, wanted=wanted, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
@@ -161,7 +159,8 @@ def region(code: str):
     if not REGION_CODE.match(code):
         abort(404)
     if code != code.upper():
-        return redirect(url_for("public.region", code=code.upper(), **request.args), 301)
+        return redirect(with_query(url_for("public.region", code=code.upper()),
+                                   request.args.items(multi=True)), 301)
     session = get_session()
     country_code = code.split("-")[0]
     tree = queries.region_counts(session, country=country_code,
@@ -173,12 +172,12 @@ def region(code: str):
     if node is None:
         abort(404)
     scope = {"region": code} if "-" in code else {"country": code}
-    locality = (request.args.get("locality") or "").strip() or None
+    locality = text("locality")
     results = queries.find_clinics(
-        session, **scope, locality=locality, condition=request.args.get("condition") or None,
-        treatment=request.args.get("treatment") or None,
+        session, **scope, locality=locality, condition=text("condition"),
+        treatment=text("treatment"),
         sort="verified" if request.args.get("sort") == "verified" else "name",
-        page=_int_arg("page", 1), per_page=_page_size())
+        page=integer("page", 1), per_page=_page_size())
     return render_template("public/region.html", node=node, country=tree[0], code=code,
                            locality=locality, results=results,
                            terms=queries.term_labels(session))
@@ -254,7 +253,7 @@ def clinic_json_ld(clinic: Clinic, terms: dict) -> dict:
     """schema.org MedicalClinic data for the page (the template serialises it safely)."""
     data = {
         "@context": "https://schema.org", "@type": "MedicalClinic", "name": clinic.name,
-        "url": url_for("public.clinic", slug=clinic.slug, _external=True),
+        "url": absolute_url("public.clinic", slug=clinic.slug),
     }
     if clinic.description:
         data["description"] = clinic.description
@@ -286,7 +285,7 @@ def robots():
     """Crawlers may read the directory, not the search result pages or the editors' area."""
     lines = ["User-agent: *", "Disallow: /clinics?", "Disallow: /resources/?",
              "Disallow: /editor", "Disallow: /admin", "Disallow: /login", "Disallow: /suggest",
-             f"Sitemap: {url_for('public.sitemap', _external=True)}"]
+             f"Sitemap: {absolute_url('public.sitemap')}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 
@@ -296,11 +295,10 @@ def sitemap():
     session = get_session()
     counts = {"clinics": queries.published_count(session, Clinic),
               "resources": queries.published_count(session, Resource)}
-    parts = [url_for("public.sitemap_part", part="pages", number=1, _external=True)]
+    parts = [absolute_url("public.sitemap_part", part="pages", number=1)]
     for part, count in counts.items():
         for number in range(1, -(-count // SITEMAP_CHUNK) + 1):
-            parts.append(url_for("public.sitemap_part", part=part, number=number,
-                                 _external=True))
+            parts.append(absolute_url("public.sitemap_part", part=part, number=number))
     return Response(render_template("public/sitemap_index.xml", parts=parts),
                     mimetype="application/xml")
 
@@ -310,18 +308,18 @@ def sitemap_part(part: str, number: int):
     """One sitemap: the fixed pages and regions, or one chunk of clinics or resources."""
     session = get_session()
     if part == "pages":
-        urls = [(url_for(endpoint, _external=True), None) for endpoint in
+        urls = [(absolute_url(endpoint), None) for endpoint in
                 ("public.index", "public.regions", "resources.index", "resources.suggest")]
         for country in queries.region_counts(session):
-            urls.append((url_for("public.region", code=country.code, _external=True), None))
-            urls += [(url_for("public.region", code=child.code, _external=True), None)
+            urls.append((absolute_url("public.region", code=country.code), None))
+            urls += [(absolute_url("public.region", code=child.code), None)
                      for child in country.children]
     elif part in ("clinics", "resources"):
         model, endpoint = ((Clinic, "public.clinic") if part == "clinics"
                            else (Resource, "resources.resource"))
         rows = queries.published_slugs(session, model, (number - 1) * SITEMAP_CHUNK,
                                        SITEMAP_CHUNK)
-        urls = [(url_for(endpoint, slug=slug, _external=True), updated) for slug, updated in rows]
+        urls = [(absolute_url(endpoint, slug=slug), updated) for slug, updated in rows]
     else:
         abort(404)
     return Response(render_template("public/sitemap.xml", urls=urls), mimetype="application/xml")

@@ -8,6 +8,7 @@ from models.staging import SUGGESTION
 from web import csrf, queries
 from web.db import get_session
 from web.forms import SuggestForm
+from web.params import integer, text
 from web.public import form_problem
 
 bp = Blueprint("resources", __name__)
@@ -30,12 +31,9 @@ def index():
     kind = request.args.get("kind") or None
     if kind and kind not in KIND_LABELS:
         abort(404)
-    condition = request.args.get("condition") or None
-    q = (request.args.get("q") or "").strip() or None
-    page = request.args.get("page", "1")
+    condition, q = text("condition"), text("q")
     results = queries.find_resources(session, kind=kind, condition=condition, q=q,
-                                     page=int(page) if page.isdigit() else 1,
-                                     per_page=20)
+                                     page=integer("page", 1), per_page=20)
     return render_template("resources/index.html", results=results, kind=kind,
                            condition=condition, q=q, terms=queries.term_labels(session))
 

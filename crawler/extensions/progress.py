@@ -5,7 +5,7 @@ import sys
 from scrapy import signals
 from twisted.internet.task import LoopingCall
 
-from crawler.extensions.run_recorder import COUNTED
+COUNTED = ("new", "changed", "unchanged")
 
 
 class Progress:

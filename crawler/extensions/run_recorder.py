@@ -21,7 +21,7 @@ from models.runs import (
     SUCCEEDED,
     CrawlRun,
     acquire_lease,
-    interrupt_expired_runs,
+    interrupt_abandoned_runs,
     lease_holder,
     record_missed_runs,
     release_lease,
@@ -31,7 +31,6 @@ from models.staging import source_named
 LEASE_TTL = timedelta(minutes=2)
 HEARTBEAT_SECONDS = 30
 LOG_TAIL_LINES = 40
-COUNTED = ("new", "changed", "unchanged")
 
 
 class LogTail(logging.Handler):
@@ -72,7 +71,7 @@ class RunRecorder:
         source = spider.source
         self.database = Database(spider.config.database_url)
         with self.database.write_session.begin() as session:
-            interrupt_expired_runs(session)
+            interrupt_abandoned_runs(session)
             source_row = source_named(session, source.name, source.kind)
             run = session.get(CrawlRun, spider.run_id) if spider.run_id else None
             if run is None:
@@ -94,8 +93,11 @@ class RunRecorder:
         self.heartbeat.start(HEARTBEAT_SECONDS, now=False)
 
     def renew(self):
+        """Keep the lease, and the run's page count up to date between stored items."""
+        spider = self.crawler.spider
         with self.database.write_session.begin() as session:
-            acquire_lease(session, self.crawler.spider.source.name, self.holder, LEASE_TTL)
+            acquire_lease(session, spider.source.name, self.holder, LEASE_TTL)
+            session.get(CrawlRun, self.run_id).pages = spider.pages
 
     def closed(self, spider, reason):
         logging.getLogger().removeHandler(self.tail)
@@ -119,9 +121,8 @@ class RunRecorder:
         with self.database.write_session.begin() as session:
             run = session.get(CrawlRun, self.run_id)
             run.status, run.finish_reason, run.finished_at = status, finish_reason, utcnow()
+            # Items new, changed and unchanged were counted as they were stored.
             run.pages = spider.pages
-            run.items_new, run.items_changed, run.items_unchanged = (
-                values.get(f"reliefmap/items/{name}", 0) for name in COUNTED)
             run.items_rejected = values.get("item_dropped_count", 0)
             run.errors = (values.get("reliefmap/request_errors", 0)
                           + values.get("spider_exceptions/count", 0)

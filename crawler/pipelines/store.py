@@ -46,6 +46,7 @@ from models.entries import (
     resource_fields,
     resource_fields_from_record,
 )
+from models.runs import CrawlRun
 from models.staging import CHANGE, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
 from models.taxonomy import Term
 from reliefmap.setup import sync_config
@@ -178,8 +179,10 @@ class StorePipeline(CountingPipeline):
         try:
             with self.session.begin():
                 known = self.known_resource_urls(batch)
-                self.insert_new([incoming for incoming in batch if incoming.entry_type == "clinic"
-                                 or incoming.fields["url"] not in known])
+                new = [incoming for incoming in batch if incoming.entry_type == "clinic"
+                       or incoming.fields["url"] not in known]
+                self.insert_new(new)
+                self.count_on_run("new", len(new))
         except SQLAlchemyError as exc:
             if len(batch) == 1:
                 batch[0].stored.errback(self.cannot_store(batch[0].item, exc))
@@ -234,6 +237,7 @@ class StorePipeline(CountingPipeline):
             # Flushed where an id is needed and at commit: each autoflush costs a unit of work.
             with self.session.begin(), self.session.no_autoflush:
                 outcome = self.store(incoming)
+                self.count_on_run(outcome)
         except SQLAlchemyError as exc:
             self.clinic_of_record.pop(incoming.key, None)  # its clinic may be rolled back
             raise self.cannot_store(incoming.item, exc) from None
@@ -322,7 +326,17 @@ class StorePipeline(CountingPipeline):
                 self.session.execute(update(model).where(
                     model.state == PUBLISHED, model.id.in_(select(column).where(records)))
                     .values(last_verified=now).execution_options(synchronize_session=False))
+            self.count_on_run("unchanged", seen.rowcount)
         self.count("reliefmap/items/unchanged", seen.rowcount)
+
+    def count_on_run(self, outcome: str, by: int = 1) -> None:
+        """Add stored items to the run's counts, and its pages so far, in the transaction that
+        stores them: the run of a killed crawl still says what it stored."""
+        spider = self.crawler.spider
+        column = getattr(CrawlRun, f"items_{outcome}")
+        self.session.execute(update(CrawlRun).where(CrawlRun.id == spider.run_id)
+                             .values({column: column + by, CrawlRun.pages: spider.pages})
+                             .execution_options(synchronize_session=False))
 
     def known_entry(self, entry_type: str, fields: dict, same_as: str | None):
         """The clinic a duplicate belongs to, or the resource at the same URL; None if new."""
