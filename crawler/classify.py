@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -85,22 +86,16 @@ def stems(word: str) -> frozenset[str]:
     return frozenset([folded, *(stemmer.stemWord(folded) for stemmer in STEMMERS)])
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word of the text (or a clause mark), where it is, and whether it sits in brackets."""
+class Token(NamedTuple):
+    """A word of the text (or a clause mark), where it is, whether it sits in brackets, and
+    whether it is a clause mark or a filler word (a tuple: a page has thousands)."""
 
     start: int
     end: int
     raw: str
     aside: bool
-
-    @property
-    def mark(self) -> bool:
-        return self.raw in CLAUSE_MARKS
-
-    @property
-    def filler(self) -> bool:
-        return self.raw.lower() in FILLERS
+    mark: bool
+    filler: bool
 
 
 def tokens(text: str) -> list[Token]:
@@ -112,7 +107,8 @@ def tokens(text: str) -> list[Token]:
         elif raw in ")]":
             depth = max(0, depth - 1)
         else:
-            found.append(Token(match.start(), match.end(), raw, depth > 0))
+            found.append(Token(match.start(), match.end(), raw, depth > 0, raw in CLAUSE_MARKS,
+                               raw.lower() in FILLERS))
     return found
 
 
@@ -280,6 +276,17 @@ def _by_first_word(phrases: list[Phrase]) -> dict[str, list[Phrase]]:
     return index
 
 
+def _starts(places: list[set[int]], text_tokens: list[Token]) -> list[int]:
+    """Where a mention may start: at its first word, or at another word read backwards ("of"
+    within the next two tokens: "infusions of ketamine")."""
+    starts = set(places[0])
+    for place in places[1:]:
+        starts.update(position for position in place if any(
+            token.raw.lower() in REVERSAL_FILLERS for token in text_tokens[position + 1:
+                                                                          position + 3]))
+    return sorted(starts)
+
+
 def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     """Every mention of a term in the text."""
     phrases, vocabulary, by_first = _phrases(taxonomy)
@@ -293,7 +300,7 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
             continue  # some word of the phrase is nowhere in the text
         places = [_positions(word, by_stem, by_word) for word in phrase.words]
         own_words = vocabulary[phrase.term.slug]
-        for index in sorted(set().union(*places)):
+        for index in _starts(places, text_tokens):
             matched = _match_at(phrase, text_tokens, index, own_words)
             if matched is None or not _in_context(phrase, text_tokens, index, matched[-1],
                                                   own_words, spelled):

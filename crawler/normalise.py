@@ -92,6 +92,8 @@ def clean_text(raw) -> str | None:
     # Each round shortens the text or ends the loop; the bound stops pathological nesting.
     rounds = 8
     text = str(raw)
+    if "<" not in text and "&" not in text:
+        rounds = 0  # no entity, no tag: most text a page holds
     for _ in range(rounds):
         decoded = replace_entities(text)
         if decoded == text:
@@ -321,6 +323,7 @@ def home_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+@lru_cache(maxsize=4096)
 def _domain_parts(url_or_host: str) -> tuple[str, str]:
     """(label, suffix) of the registered domain; a reserved name (".example") counts as one."""
     parts = DOMAINS(url_or_host)

@@ -1,7 +1,7 @@
 """Crawl benchmark: a bare Scrapy fetch-and-follow spider against the full `reliefmap crawl`
 (extraction, pipelines, SQLite) on the same generated site, then an unchanged recrawl.
 
-    .venv/bin/python bench/crawl/run.py [--pages 3000]
+    .venv/bin/python bench/crawl/run.py [--pages 3000] [--rounds 3]
 """
 
 import argparse
@@ -78,50 +78,65 @@ def run(command: list[str], env: dict) -> tuple[float, float, int, str]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, text
 
 
+def write_config(tmp: Path, server_url: str, pages: int, round_: int) -> dict:
+    """A config whose one source is the generated site, and the environment naming it (a fresh
+    database and HTTP cache per round)."""
+    config = (ROOT / "config.toml").read_text()
+    config = re.sub(r"(?ms)^\[\[sources\]\].*", "", config)
+    for key, value in {"download_delay": "0", "autothrottle": "false",
+                       "concurrent_requests_per_domain": "16", "max_depth": "0",
+                       "http_cache_dir": f'"{tmp / f"httpcache{round_}"}"'}.items():
+        config = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", config)
+    config += (f'\n[[sources]]\nname = "bench"\nkind = "clinics"\nschedule = "0 3 * * 1"'
+               f'\nsitemap_urls = ["{server_url}/sitemap.xml"]\n'
+               f'extract = ["/clinics/"]\nmax_pages = {pages * 2}\n')
+    (tmp / f"config{round_}.toml").write_text(config)
+    return {**os.environ, "RELIEFMAP_CONFIG": str(tmp / f"config{round_}.toml"),
+            "RELIEFMAP_DATABASE_URL": f"sqlite:///{tmp / f'bench{round_}.sqlite'}"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3000, help="clinic pages to generate")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="bare and full crawls alternate this many times; medians are shown")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
+    reliefmap = str(Path(sys.executable).parent / "reliefmap")
+    bare, full = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         generate(tmp / "site", args.pages)
         with SampleServer(tmp / "site") as server:
-            config = (ROOT / "config.toml").read_text()
-            config = re.sub(r"(?ms)^\[\[sources\]\].*", "", config)
-            for key, value in {"download_delay": "0", "autothrottle": "false",
-                               "concurrent_requests_per_domain": "16", "max_depth": "0",
-                               "http_cache_dir": f'"{tmp / "httpcache"}"'}.items():
-                config = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", config)
-            config += (f'\n[[sources]]\nname = "bench"\nkind = "clinics"\nschedule = "0 3 * * 1"'
-                       f'\nsitemap_urls = ["{server.url}/sitemap.xml"]\n'
-                       f'extract = ["/clinics/"]\nmax_pages = {args.pages * 2}\n')
-            (tmp / "config.toml").write_text(config)
-            env = {**os.environ, "RELIEFMAP_CONFIG": str(tmp / "config.toml"),
-                   "RELIEFMAP_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}"}
-            reliefmap = str(Path(sys.executable).parent / "reliefmap")
-            subprocess.run([reliefmap, "init"], env=env, check=True, capture_output=True)
-
-            bare_seconds, bare_cpu, bare_rss, out = run(
-                [sys.executable, str(Path(__file__).parent / "bare_spider.py"),
-                 f"{server.url}/index.html"], env)
-            bare_pages = int(out.split()[-1])
-            full_seconds, full_cpu, full_rss, out = run([reliefmap, "crawl", "bench"], env)
-            full_pages = int(re.search(r"(\d+) pages", out).group(1))
+            for round_ in range(args.rounds):
+                env = write_config(tmp, server.url, args.pages, round_)
+                subprocess.run([reliefmap, "init"], env=env, check=True, capture_output=True)
+                seconds, cpu, rss, out = run(
+                    [sys.executable, str(Path(__file__).parent / "bare_spider.py"),
+                     f"{server.url}/index.html"], env)
+                bare.append((int(out.split()[-1]) / seconds, cpu, rss, int(out.split()[-1])))
+                seconds, cpu, rss, out = run([reliefmap, "crawl", "bench"], env)
+                pages = int(re.search(r"(\d+) pages", out).group(1))
+                full.append((pages / seconds, cpu, rss, pages, seconds, out))
             again_seconds, _, again_rss, again = run([reliefmap, "crawl", "bench"], env)
 
-    bare_rate, full_rate = bare_pages / bare_seconds, full_pages / full_seconds
-    print(f"site: {args.pages} clinic pages + listings; load average (1 min) "
-          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
-    print(f"bare Scrapy fetch+follow: {bare_pages} pages in {bare_seconds:.1f}s = "
-          f"{bare_rate:.0f} pages/s, {1000 * bare_cpu / bare_pages:.1f} ms CPU/page, "
-          f"peak RSS {bare_rss / 1e6:.0f} MB")
-    print(f"reliefmap crawl (SQLite): {full_pages} pages in {full_seconds:.1f}s = "
-          f"{full_rate:.0f} pages/s, {1000 * full_cpu / full_pages:.1f} ms CPU/page, "
-          f"peak RSS {full_rss / 1e6:.0f} MB")
-    print(f"  {out.strip().splitlines()[0]}")
-    print(f"ratio full/bare: {full_rate / bare_rate:.0%} (target >= 50%)")
-    print(f"unchanged recrawl: {again_seconds:.1f}s = {again_seconds / full_seconds:.0%} of the "
+    def median(values):
+        return sorted(values)[len(values) // 2]
+
+    bare_rate, full_rate = median([b[0] for b in bare]), median([f[0] for f in full])
+    ratios = [f[0] / b[0] for b, f in zip(bare, full, strict=True)]
+    print(f"site: {args.pages} clinic pages + listings, {args.rounds} rounds; load average "
+          f"(1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"bare Scrapy fetch+follow: median {bare_rate:.0f} pages/s, "
+          f"{median([1000 * b[1] / b[3] for b in bare]):.1f} ms CPU/page, "
+          f"peak RSS {max(b[2] for b in bare) / 1e6:.0f} MB")
+    print(f"reliefmap crawl (SQLite): median {full_rate:.0f} pages/s, "
+          f"{median([1000 * f[1] / f[3] for f in full]):.1f} ms CPU/page, "
+          f"peak RSS {max(f[2] for f in full) / 1e6:.0f} MB")
+    print(f"  {full[-1][5].strip().splitlines()[0]}")
+    print(f"ratio full/bare per round: {', '.join(f'{r:.0%}' for r in ratios)}; "
+          f"median {median(ratios):.0%} (target >= 70%)")
+    print(f"unchanged recrawl: {again_seconds:.1f}s = {again_seconds / full[-1][4]:.0%} of the "
           f"first crawl (target <= 30%), peak RSS {again_rss / 1e6:.0f} MB")
     print(f"  {again.strip().splitlines()[0]}")
 

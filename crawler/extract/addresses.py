@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crawler.extract.lines import Line
 from crawler.normalise import clean_text, normalise_region
@@ -63,6 +64,8 @@ POSTCODE_FIRST = {
                         rf"(?:\s*\((?P<region>[^)]{{2,30}})\))?")
     for country in ("FR", "ES", "DE", "IT", "MX")
 }
+POSTCODE_HINT = re.compile(r"\d{4,6}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b|"
+                           r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I)
 # A US town and state without a ZIP ("Idaho Falls, ID"), believed only under a street line.
 TOWN_STATE = re.compile(rf"^{LOCALITY},\s*(?P<region>{US_STATES}|{US_STATE_WORDS})\.?$")
 COUNTRY_WORDS = re.compile(r"^(?:USA|U\.S\.A?\.?|United States(?: of America)?|Canada|"
@@ -218,11 +221,12 @@ def _patterns(country: str):
             yield country, forms[country]
 
 
+@lru_cache(maxsize=4096)  # a page's lines are read for blocks and for cards; footers repeat
 def _match_line(text: str, country: str):
     """(country, match) of a town-region-postcode ending the line (or followed by a country or
     a phone), or None."""
-    if not re.search(r"\d", text):
-        return None  # every postcode has a digit
+    if not POSTCODE_HINT.search(text):
+        return None  # no postcode of any form: a cheap test before the patterns
     for place, pattern in _patterns(country):
         for match in pattern.finditer(text):
             rest = text[match.end():].strip(" ,.")

@@ -11,7 +11,6 @@ import re
 from datetime import date
 from email.utils import parsedate_to_datetime
 
-import dateparser
 import feedparser
 import trafilatura
 
@@ -78,6 +77,8 @@ def stated_date(value) -> str | None:
         return parsedate_to_datetime(text).date().isoformat()
     except (TypeError, ValueError, IndexError):
         pass
+    import dateparser  # large; only written dates need it
+
     parsed = dateparser.parse(text[:60], settings={"RETURN_AS_TIMEZONE_AWARE": True,
                                                    "PREFER_DAY_OF_MONTH": "first",
                                                    "REQUIRE_PARTS": ["day", "month", "year"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -70,6 +71,9 @@ class SourceSpider(scrapy.Spider):
         self.links = LinkExtractor()
 
     async def start(self):
+        # What was loaded before the crawl lives as long as it: keep it out of the collector's
+        # passes over the objects a crawl makes and drops.
+        gc.freeze()
         for url in self.source.sitemap_urls:
             yield self.page_request(url, self.parse_sitemap)
         for url in self.source.feed_urls:
