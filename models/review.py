@@ -325,28 +325,15 @@ def merge_clinics(session: Session, survivor: Clinic, loser: Clinic, user: User,
                   take_from_loser=()) -> Clinic:
     """Merge a duplicate into the survivor, taking the named fields (with their provenance and
     locks) from the loser and re-pointing the loser's source records; one entry remains."""
-    if survivor.id == loser.id:
-        raise ReviewError("pick two different clinics to merge")
-    for clinic in (survivor, loser):
-        if clinic.state in (MERGED, REJECTED):
-            raise ReviewError(f"clinic #{clinic.id} was {clinic.state}; it cannot be merged")
-    unknown = set(take_from_loser) - set(CLINIC_FIELDS)
-    if unknown:
-        raise ReviewError(f"unknown clinic field '{sorted(unknown)[0]}'")
+    _check_mergeable(survivor, loser, take_from_loser)
     before = {**fields_of(survivor), "state": survivor.state}
-    taken = {name: value for name, value in fields_of(loser).items() if name in take_from_loser}
-    apply_fields(session, survivor, taken)
-    survivor.provenance = {**(survivor.provenance or {}),
-                           **{name: (loser.provenance or {}).get(name) for name in taken}}
-    _set_locks(survivor, add=[name for name in taken if loser.is_locked(name)],
-               remove=[name for name in taken if not loser.is_locked(name)])
+    _take_fields(session, survivor, loser, take_from_loser)
     location = survivor.locations[0] if survivor.locations else None
     for record in list(loser.source_records):
         record.clinic = survivor
         record.location_id = location.id if location else None
-    now = utcnow()
     if PUBLISHED in (survivor.state, loser.state):
-        survivor.published_at = survivor.published_at or loser.published_at or now
+        survivor.published_at = survivor.published_at or loser.published_at or utcnow()
         survivor.state = PUBLISHED
     for item in session.scalars(select(ReviewItem).where(
             ReviewItem.clinic_id.in_((survivor.id, loser.id)), ReviewItem.state == OPEN)):
@@ -360,6 +347,28 @@ def merge_clinics(session: Session, survivor: Clinic, loser: Clinic, user: User,
     record_audit(session, user, "merged-into", "clinic", loser.id, after={"state": MERGED,
                  "merged_into_id": survivor.id}, note=f"merged into clinic #{survivor.id}")
     return survivor
+
+
+def _check_mergeable(survivor: Clinic, loser: Clinic, take_from_loser) -> None:
+    """Two different clinics, neither merged nor rejected, and fields that clinics have."""
+    if survivor.id == loser.id:
+        raise ReviewError("pick two different clinics to merge")
+    for clinic in (survivor, loser):
+        if clinic.state in (MERGED, REJECTED):
+            raise ReviewError(f"clinic #{clinic.id} was {clinic.state}; it cannot be merged")
+    unknown = set(take_from_loser) - set(CLINIC_FIELDS)
+    if unknown:
+        raise ReviewError(f"unknown clinic field '{sorted(unknown)[0]}'")
+
+
+def _take_fields(session: Session, survivor: Clinic, loser: Clinic, names) -> None:
+    """The loser's values of the named fields, with their provenance and locks."""
+    taken = {name: value for name, value in fields_of(loser).items() if name in names}
+    apply_fields(session, survivor, taken)
+    survivor.provenance = {**(survivor.provenance or {}),
+                           **{name: (loser.provenance or {}).get(name) for name in taken}}
+    _set_locks(survivor, add=[name for name in taken if loser.is_locked(name)],
+               remove=[name for name in taken if not loser.is_locked(name)])
 
 
 def mark_not_duplicates(session: Session, first: Clinic, second: Clinic, user: User) -> None:

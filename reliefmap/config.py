@@ -338,8 +338,34 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
     """Read the config file (RELIEFMAP_CONFIG or the project's config.toml) and validate it."""
     env = os.environ if env is None else env
     config_path = Path(path or env.get("RELIEFMAP_CONFIG") or DEFAULT_CONFIG).resolve()
+    data = _read_toml(config_path)
+    known = {"database", "web", "crawler", "scheduler", "taxonomy", "sources"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"unknown key '{key}' at the top level (known: {', '.join(sorted(known))})")
+    url = _database_url(data.get("database", {}), env)
+    scheduler = _load_scheduler(data.get("scheduler", {}))
+    web = _build(WebConfig, data.get("web", {}), "[web]")
+    if web.base_url and not BASE_URL.match(web.base_url):
+        raise ConfigError(f"[web].base_url: expected the site's address like "
+                          f"https://reliefmap.example.org (no path), got '{web.base_url[:80]}'")
+    return Config(
+        path=config_path,
+        database_url=_resolve_database_url(url, config_path.parent),
+        secret_key=env.get("RELIEFMAP_SECRET_KEY") or None,
+        web=web,
+        crawler=_build(CrawlerConfig, data.get("crawler", {}), "[crawler]"),
+        scheduler=scheduler,
+        taxonomy=_load_taxonomy(data.get("taxonomy", {})),
+        sources=_load_sources(data.get("sources", []), scheduler.timezone),
+    )
+
+
+def _read_toml(config_path: Path) -> dict:
+    """The file's TOML as data; one-line errors for a file unread, not UTF-8 or not TOML."""
     try:
-        data = tomllib.loads(config_path.read_bytes().decode("utf-8-sig"))
+        return tomllib.loads(config_path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"cannot read config file {config_path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
@@ -348,19 +374,19 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
 
-    known = {"database", "web", "crawler", "scheduler", "taxonomy", "sources"}
-    for key in data:
-        if key not in known:
-            raise ConfigError(
-                f"unknown key '{key}' at the top level (known: {', '.join(sorted(known))})")
-    database = data.get("database", {})
+
+def _database_url(database: Any, env) -> str:
+    """RELIEFMAP_DATABASE_URL, else [database] url, else the embedded SQLite file."""
     if not isinstance(database, dict) or set(database) - {"url"}:
         extra = sorted(set(database) - {"url"}) if isinstance(database, dict) else ["?"]
         raise ConfigError(f"[database]: unknown key '{extra[0]}' (known: url)")
-    url = env.get("RELIEFMAP_DATABASE_URL") or database.get("url", "sqlite:///instance/reliefmap.sqlite")
-    url = _check_value("[database].url", url, str)
+    url = env.get("RELIEFMAP_DATABASE_URL") or database.get(
+        "url", "sqlite:///instance/reliefmap.sqlite")
+    return _check_value("[database].url", url, str)
 
-    scheduler = _build(SchedulerConfig, data.get("scheduler", {}), "[scheduler]")
+
+def _load_scheduler(table: Any) -> SchedulerConfig:
+    scheduler = _build(SchedulerConfig, table, "[scheduler]")
     _check_timezone(scheduler.timezone)
     if scheduler.executor not in ("local", "scrapyd"):
         raise ConfigError(
@@ -376,18 +402,4 @@ def load_config(path: str | os.PathLike | None = None, env: dict | None = None) 
                               f"'{getattr(scheduler, key)}': {exc}") from None
     if scheduler.mail_to and not (scheduler.smtp_host and scheduler.mail_from):
         raise ConfigError("[scheduler].mail_to: e-mail notifications need smtp_host and mail_from")
-
-    web = _build(WebConfig, data.get("web", {}), "[web]")
-    if web.base_url and not BASE_URL.match(web.base_url):
-        raise ConfigError(f"[web].base_url: expected the site's address like "
-                          f"https://reliefmap.example.org (no path), got '{web.base_url[:80]}'")
-    return Config(
-        path=config_path,
-        database_url=_resolve_database_url(url, config_path.parent),
-        secret_key=env.get("RELIEFMAP_SECRET_KEY") or None,
-        web=web,
-        crawler=_build(CrawlerConfig, data.get("crawler", {}), "[crawler]"),
-        scheduler=scheduler,
-        taxonomy=_load_taxonomy(data.get("taxonomy", {})),
-        sources=_load_sources(data.get("sources", []), scheduler.timezone),
-    )
+    return scheduler

@@ -47,33 +47,43 @@ def phones_in(lines: list[Line], country: str) -> list[str]:
     """Phone numbers of the lines in order, `tel:` links first; fax and switchboards skipped."""
     found: list[str] = []
     for index, line in enumerate(lines):
-        for href, text in line.links:
-            if href.lower().startswith(("tel:", "callto:")):
-                context = _label_before(line.text, text) or (text if not line.text else "")
-                if not NOT_CLINIC_PHONE.search(context or ""):
-                    found.append(unquote(href.split(":", 1)[1]))
-        digits = sum(character.isdigit() for character in line.text)
-        if digits < 3:
-            continue  # a phone number has more digits (even "1-800-RELIEF-1")
-        matches = []
-        if country in ("US", "CA"):
-            matches = [(match.start(), match.group()) for pattern in (NANP_NUMBER, VANITY)
-                       for match in pattern.finditer(line.text)]
-        if digits >= 6 and (not matches or "+" in line.text):
-            # Numbers written otherwise (international forms, other countries' own).
-            matches += [(match.start, match.raw_string)
-                        for match in phonenumbers.PhoneNumberMatcher(
-                            line.text, country, leniency=phonenumbers.Leniency.VALID)
-                        if not any(start == match.start for start, _ in matches)]
-        matches.sort()
-        for start, number in matches:
+        found += _tel_links(line)
+        for start, number in _numbers(line.text, country):
             context = line.text[max(0, start - 40):start]
             if not context.strip() and index > 0 and len(lines[index - 1].text) < 30:
                 context = f"{lines[index - 1].text} {context}"  # "Fax:" in the cell before
-            if NOT_CLINIC_PHONE.search(_last_label(context)):
-                continue
-            found.append(number)
+            if not NOT_CLINIC_PHONE.search(_last_label(context)):
+                found.append(number)
     return found
+
+
+def _tel_links(line: Line) -> list[str]:
+    """The numbers of a line's `tel:` links, unless labelled as a fax or switchboard."""
+    found = []
+    for href, text in line.links:
+        if href.lower().startswith(("tel:", "callto:")):
+            context = _label_before(line.text, text) or (text if not line.text else "")
+            if not NOT_CLINIC_PHONE.search(context or ""):
+                found.append(unquote(href.split(":", 1)[1]))
+    return found
+
+
+def _numbers(text: str, country: str) -> list[tuple[int, str]]:
+    """(position, number) of each phone number written in a text."""
+    digits = sum(character.isdigit() for character in text)
+    if digits < 3:
+        return []  # a phone number has more digits (even "1-800-RELIEF-1")
+    matches = []
+    if country in ("US", "CA"):
+        matches = [(match.start(), match.group()) for pattern in (NANP_NUMBER, VANITY)
+                   for match in pattern.finditer(text)]
+    if digits >= 6 and (not matches or "+" in text):
+        # Numbers written otherwise (international forms, other countries' own).
+        matches += [(match.start, match.raw_string)
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        text, country, leniency=phonenumbers.Leniency.VALID)
+                    if not any(start == match.start for start, _ in matches)]
+    return sorted(matches)
 
 
 def _label_before(text: str, anchor: str) -> str:

@@ -74,6 +74,9 @@ ORGANIZATION_NAME = re.compile(r"\b(?:association|foundation|society|alliance|ch
                                r"coalition|network|support|trust)\b", re.I)
 
 
+LINKED_SHARE = 0.7
+
+
 def teasers(page: Page) -> int:
     """How many other pages of the site the content announces by a linked heading or a "read
     more" link: a listing's teasers."""
@@ -90,10 +93,20 @@ def teasers(page: Page) -> int:
     return len(targets)
 
 
+def is_link_list(page: Page) -> bool:
+    """A page of links ("Resources: the ACPA, the US Pain Foundation, ..."): most of its text is
+    the text of at least three links."""
+    linked = sum(len(text) for line in page.content for _, text in line.links if text)
+    links = sum(1 for line in page.content for _, text in line.links if text)
+    total = sum(len(line.text) for line in page.content)
+    return links >= 3 and total > 0 and linked / total >= LINKED_SHARE
+
+
 def is_listing(page: Page) -> bool:
     """A home, archive, category, tag, author, search or pagination page of a blog or site,
-    told by its structure: the data says so, or its content is teasers of other pages."""
-    if any(type_names(node) & LISTING_TYPES for node in page.nodes):
+    told by its structure: the data says so, or its content is teasers of other pages or a
+    list of links."""
+    if any(type_names(node) & LISTING_TYPES for node in page.nodes) or is_link_list(page):
         return True
     count = teasers(page)
     path = urlsplit(page.url).path

@@ -126,30 +126,40 @@ def text_records(page: Page, country: str) -> list[dict]:
 
 
 def _name(page: Page, segment: Segment, single: bool, from_chrome: bool) -> str | None:
-    """The clinic an address belongs to.
-
-    A lone address is the page's clinic (the name at the address may spell it out further:
-    "Bow Valley Ketamine" + "Clinic"). An address only in the site's chrome is the site's own.
-    Several addresses on a clinic's own site are its branches: a card titled by a doctor's name
-    or a service ("PHYSICAL THERAPY") is a branch of the site's clinic.
-    """
-    name, brand = segment.name, page.brand
+    """The clinic an address belongs to (None for a support group's meeting or an event)."""
+    name = segment.name
     if name and is_not_clinic(name):
-        return None  # the address of a support group's meeting or an event, not a clinic's
+        return None
     if from_chrome:
-        # The site's own address: the clinic the site is, if it is one.
-        if brand or page.is_clinic_site:
-            return brand or page.name
-        return next((candidate for candidate in (name, page.name)
-                     if candidate and page.own_site(candidate)), None)
+        return _site_clinic(page, name)
     if single:
-        page_name = page.name
-        longer = name and page_name and fold(page_name) in fold(name)
-        return name if longer or not page_name else page_name
+        return _page_clinic(page, name)
+    return _card_clinic(page, name)
+
+
+def _site_clinic(page: Page, name: str | None) -> str | None:
+    """An address only in the site's chrome is the site's own: the clinic the site is."""
+    if page.brand or page.is_clinic_site:
+        return page.brand or page.name
+    return next((candidate for candidate in (name, page.name)
+                 if candidate and page.own_site(candidate)), None)
+
+
+def _page_clinic(page: Page, name: str | None) -> str | None:
+    """A lone address is the page's clinic; the name at the address may spell it out further
+    ("Bow Valley Ketamine" + "Clinic")."""
+    page_name = page.name
+    longer = name and page_name and fold(page_name) in fold(name)
+    return name if longer or not page_name else page_name
+
+
+def _card_clinic(page: Page, name: str | None) -> str | None:
+    """A card titled with its own name is that clinic; on a clinic's own site, a card titled by
+    a doctor's name or a service ("PHYSICAL THERAPY") is a branch of the site's clinic."""
     if name and not (is_person(name) or is_topic(name)):
-        return name  # a card titled with its own name
-    if brand:
-        return brand  # a branch of the site's clinic, titled by its doctors or its service
+        return name
+    if page.brand:
+        return page.brand
     return name if name and is_clinic_name(name) else None
 
 
