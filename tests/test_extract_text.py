@@ -297,12 +297,25 @@ def test_welcome_heading_gives_the_name():
     assert item["name"] == "Riverbend Pain Center"
 
 
-def test_footer_address_counts_only_on_contact_pages():
+def test_footer_address_is_the_clinics_on_its_own_site_but_not_on_its_articles():
     body = ("<h1>Ketamine for depression: what the research says</h1><p>Long text.</p>"
             "<footer><p>Cedar Ketamine Clinic</p><p>4 Cedar St<br>Salem, OR 97301</p></footer>")
     assert clinics_from(body, url="https://cedarketamine.example/blog/research") == []
     [item] = clinics_from(body, url="https://cedarketamine.example/contact/")
     assert item["name"] == "Cedar Ketamine Clinic"
+    service = body.replace("Ketamine for depression: what the research says", "Our infusions")
+    [item] = clinics_from(service, url="https://cedarketamine.example/infusions/")
+    assert item["name"] == "Cedar Ketamine Clinic"
+
+
+def test_a_footer_address_of_a_directory_or_a_support_group_is_no_clinic():
+    footer = "<footer><p>4 Cedar St<br>Salem, OR 97301</p></footer>"
+    head = '<meta property="og:site_name" content="PainFinder">'
+    assert clinics_from(f"<h1>About us</h1>{footer}", url="https://painfinder.example/about",
+                        head=head) == []
+    group = '<meta property="og:site_name" content="CRPS Friends">'
+    assert clinics_from(f"<h1>Our monthly meeting</h1>{footer}",
+                        url="https://crpsfriends.example/meeting", head=group) == []
 
 
 def test_selectors_fill_what_the_page_hides():
@@ -479,3 +492,106 @@ def test_a_search_that_found_nothing_yields_nothing(line):
     body = (f"<h1>Our Providers</h1><p>{line}</p>"
             "<p>Valley Health<br>1 Main St<br>Salem, OR 97301</p>")
     assert clinics_from(body, url="https://valleyhealth.example/providers?q=pain") == []
+
+
+
+@pytest.mark.parametrize(("texts", "expected"), [
+    # A centre's and its host hospital's names before the street are not the street.
+    (["OHIO COUNTY PAIN CARE Ohio County Hospital 1215 Old Main Street", "Hartford, KY 42347"],
+     ("1215 Old Main Street", "Hartford", "KY", "42347", "US")),
+    (["Old Penarthians RFC, St Marks Rd, Penarth CF64 3PF"],
+     ("St Marks Rd", "Penarth", None, "CF64 3PF", "GB")),
+    # Link labels and stray icons beside an address.
+    (["233 College Avenue Suite 201 (View Map)", "Lancaster, PA 17601"],
+     ("233 College Avenue Suite 201", "Lancaster", "PA", "17601", "US")),
+    (["A|22 Wantirna Rd, Ringwood VIC 3134 P|03 9870 1855"],
+     ("22 Wantirna Rd", "Ringwood", "VIC", "3134", "AU")),
+    # A building park named after the street, and one between the unit and the street.
+    (["90 Good Drive Suite 302", "Regency Square Business Park", "Lancaster, PA 17603"],
+     ("90 Good Drive Suite 302", "Lancaster", "PA", "17603", "US")),
+    (["1st Floor, Florina Building", "Garema Place, Canberra City ACT 2601"],
+     ("1st Floor, Florina Building, Garema Place", "Canberra City", "ACT", "2601", "AU")),
+    # A UK village before its post town.
+    (["13 High Street, Highworth, SN6 7AG"], ("13 High Street", "Highworth", None, "SN6 7AG",
+                                               "GB")),
+    # A US town and state without a ZIP under a numbered street.
+    (["3715 Woodking Dr.", "Idaho Falls, ID"], ("3715 Woodking Dr.", "Idaho Falls", "ID", None,
+                                                "US")),
+])
+def test_address_forms_of_real_pages(texts, expected):
+    [block] = address_blocks(lines(*texts))
+    assert (block.street, block.locality, block.region, block.postal_code,
+            block.country) == expected
+
+
+@pytest.mark.parametrize(("country", "texts", "expected"), [
+    ("FR", ["7 rue Coëtlogon", "75006 Paris"], ("7 rue Coëtlogon", "Paris", "75006")),
+    ("ES", ["Paseo de la Habana, 21", "28036 Madrid"], ("Paseo de la Habana, 21", "Madrid",
+                                                        "28036")),
+    ("AU", ["47 Scarborough Beach Rd, Scarborough 6019"],
+     ("47 Scarborough Beach Rd", "Scarborough", "6019")),
+])
+def test_forms_a_country_writes_are_read_on_its_own_sources(country, texts, expected):
+    [block] = address_blocks(lines(*texts), country)
+    assert (block.street, block.locality, block.postal_code) == expected
+    assert address_blocks(lines(*texts), "US") == []  # "75006 Paris" is no US address
+
+
+def test_the_same_address_spelled_twice_is_one_place():
+    blocks = address_blocks(lines("3333 Blvd Graham #220", "Mont Royal, QC H3R 3L5",
+                                  "Hours", "3333 Graham Blvd #220", "Mount Royal, QC H3R 3L5"))
+    assert len(blocks) == 1
+
+
+def test_fax_written_with_a_letter_label_is_skipped():
+    assert phones_in(lines("P: (555) 555-0100  F: (555) 555-0101"), "US") == ["(555) 555-0100"]
+
+
+def test_branches_titled_by_doctors_or_services_are_the_practices():
+    head = "<title>Contact | Brain Orthopedic Spine Specialists</title>"
+    body = ("<h2>PAIN MANAGEMENT</h2><p>Dr. Laleh Radfar<br>90 Good Drive Suite 302<br>"
+            "Lancaster, PA 17603<br>Phone: 717-358-0800</p>"
+            "<h2>PHYSICAL THERAPY</h2><p>1767 Columbia Ave<br>Lancaster, PA 17603<br>"
+            "Phone: 717-358-0826</p>")
+    items = clinics_from(body, url="https://www.brainandbones.example/contact.asp", head=head)
+    assert [(item["name"], item["phone"]) for item in items] == [
+        ("Brain Orthopedic Spine Specialists", "717-358-0800"),
+        ("Brain Orthopedic Spine Specialists", "717-358-0826")]
+
+
+def test_directory_cards_with_a_town_and_postcode_only_are_records():
+    cards = "".join(f"<h3>{name}</h3><p>{town}</p>" for name, town in [
+        ("Desert Sky Acupuncture", "Tucson, AZ 85704"), ("Mesa Pain Relief", "Mesa, AZ 85201")])
+    items = clinics_from(f"<h1>Practitioners in Arizona</h1>{cards}")
+    assert [(item["name"], item["street"], item["postal_code"]) for item in items] == [
+        ("Desert Sky Acupuncture", None, "85704"), ("Mesa Pain Relief", None, "85201")]
+    assert clinics_from("<h1>Where we meet</h1><p>Tucson, AZ 85704</p>") == []
+
+
+def test_a_slogan_heading_yields_to_the_name_the_domain_spells():
+    head = "<title>Hornsby Chiropractor | Chiropractic Care in Hornsby</title>"
+    body = ("<h1>Chiropractic Care in Hornsby</h1><p>Suite 4, 43A Florence Street<br>"
+            "Hornsby NSW 2077</p>")
+    [item] = clinics_from(body, url="https://hornsbychiropractor.example/", head=head,
+                          country="AU")
+    assert item["name"] == "Hornsby Chiropractor"
+    assert item["extras"]["own_site"] is True
+
+
+def test_a_hospital_departments_page_takes_the_departments_own_line():
+    head = ('<script type="application/ld+json">{"@type": "Hospital", "name": "CMC Lancaster",'
+            ' "telephone": "469-609-3062", "address": {"streetAddress": "2600 W Pleasant Run Rd",'
+            ' "addressLocality": "Lancaster", "addressRegion": "TX", "postalCode": "75146"}}'
+            "</script>")
+    body = ("<h1>Pain Management</h1><p>Nerve blocks and spinal cord stimulators.</p>"
+            "<p>Call: 1 (888) 343-6742 Email: painleads@cmclancaster.example</p>")
+    [item] = clinics_from(body, url="https://cmclancaster.example/pain/", head=head)
+    assert (item["name"], item["phone"], item["email"]) == (
+        "CMC Lancaster", "1 (888) 343-6742", "painleads@cmclancaster.example")
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read():
+    html = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<html><body><h1>Salem Pain Clinic</h1>'
+            "<p>4 Cedar St<br>Salem, OR 97301</p></body></html>")
+    [item] = extract_clinics(html, "https://salempain.example/contact")
+    assert item["name"] == "Salem Pain Clinic"

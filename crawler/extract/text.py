@@ -72,16 +72,20 @@ def _card_title(lines: list[Line], start: int, stop: int) -> str | None:
 def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock], bool]:
     """The lines read, their address blocks, and whether they came from the site's chrome.
 
-    The chrome's address is read on a clinic's or practice's site, and on the contact, home and
-    location pages of any site (a support group's footer address is no clinic elsewhere).
+    The chrome's address is read on a clinic's or practice's site, on the contact, home and
+    location pages of any site, and wherever it is under a clinic's name that the domain spells
+    (a support group's footer address is no clinic).
     """
     blocks = address_blocks(page.content, country)
     cards = card_towns(page.content, blocks, country)
     if blocks or cards:
         return page.content, sorted(blocks + cards, key=lambda block: block.start), False
+    blocks = address_blocks(page.lines, country)
     if not (page.is_clinic_site or CONTACT_PATH.search(urlsplit(page.url).path)):
-        return page.lines, [], True
-    return page.lines, address_blocks(page.lines, country), True
+        # Elsewhere only a footer that names a clinic the site's domain spells.
+        blocks = [block for block in blocks
+                  if page.own_site(heading_before(page.lines, block.start, 0))]
+    return page.lines, blocks, True
 
 
 def card_towns(lines: list[Line], blocks: list[AddressBlock], country: str) -> list[AddressBlock]:
