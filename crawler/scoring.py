@@ -125,19 +125,22 @@ def scored_fields(wanted: dict) -> tuple[str, ...]:
 
 
 def pair_records(got: list[dict], wanted: list[dict]) -> list[tuple[dict | None, dict]]:
-    """Each expected record with the extracted record that agrees with it most (or None)."""
-    left = list(got)
-    pairs = []
-    for expected in wanted:
-        best = max(left, default=None, key=lambda record: sum(
-            field_right(name, record, expected) for name in scored_fields(expected)))
-        if best is not None and not any(field_right(name, best, expected)
-                                        for name in ("name", "phone", "street", "postal_code")):
-            best = None  # nothing identifies it as the same clinic
-        if best is not None:
-            left.remove(best)
-        pairs.append((best, expected))
-    return pairs
+    """Each expected record with the extracted record that agrees with it most (or None).
+
+    The best-agreeing pairs are taken first, whatever order either list is in; a pair that
+    shares no name, phone, street or postcode is no pair.
+    """
+    scores = sorted(((sum(field_right(name, record, expected) for name in scored_fields(expected)),
+                      -w, -g) for w, expected in enumerate(wanted) for g, record in enumerate(got)
+                     if any(field_right(name, record, expected)
+                            for name in ("name", "phone", "street", "postal_code"))),
+                    reverse=True)
+    paired: dict[int, int] = {}
+    for _, w, g in scores:
+        if -w not in paired and -g not in paired.values():
+            paired[-w] = -g
+    return [(got[paired[w]] if w in paired else None, expected)
+            for w, expected in enumerate(wanted)]
 
 
 Extractor = Callable[[Page, str], list[dict]]
