@@ -239,15 +239,26 @@ def _top_subdivision(code: str | None) -> str | None:
     return subdivision.code if subdivision is not None else None
 
 
-@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP; a crawl repeats ZIPs
 def _zip_state(zip5: str) -> str | None:
+    found = _zip_record(zip5)
+    return f"US-{found['state']}" if found else None
+
+
+def zip_towns(zip5: str) -> list[str]:
+    """The towns a US ZIP code's mail goes to ("43123": Grove City, Darbydale, Urbancrest)."""
+    found = _zip_record(zip5)
+    return [found["city"], *found.get("acceptable_cities", [])] if found else []
+
+
+@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP; a crawl repeats ZIPs
+def _zip_record(zip5: str) -> dict | None:
     import zipcodes
 
     try:
         found = zipcodes.matching(zip5)
     except (ValueError, TypeError):
         return None
-    return f"US-{found[0]['state']}" if found else None
+    return found[0] if found else None
 
 
 def _au_state(number: int) -> str | None:

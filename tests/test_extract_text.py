@@ -538,9 +538,23 @@ def test_forms_a_country_writes_are_read_on_its_own_sources(country, texts, expe
 
 
 def test_the_same_address_spelled_twice_is_one_place():
-    blocks = address_blocks(lines("3333 Blvd Graham #220", "Mont Royal, QC H3R 3L5",
-                                  "Hours", "3333 Graham Blvd #220", "Mount Royal, QC H3R 3L5"))
-    assert len(blocks) == 1
+    body = ("<h1>Clinique Santé Plus</h1><p>3333 Blvd Graham #220<br>Mont Royal, QC H3R 3L5</p>"
+            "<table><tr><th>Hours</th></tr><tr><td>3333 Graham Blvd #220<br>"
+            "Mount Royal, QC H3R 3L5</td></tr></table>")
+    assert len(clinics_from(body, country="CA")) == 1
+
+
+def test_two_clinics_in_one_building_are_two_records():
+    body = ("<h2>Columbus Nephrology</h2><p>85 McNaughten Rd Suite 250 Columbus, OH 43213</p>"
+            "<h2>Fresenius Medical Care: Mt. Carmel East</h2>"
+            "<p>85 Mcnaughten Rd Columbus OH 43213</p>"
+            "<h2>Fresenius Medical Care Grove City</h2>"
+            "<p>4155 Kelnor Dr Grove City OH 43123</p>")
+    items = clinics_from(body)
+    assert [(item["name"], item["street"], item["locality"]) for item in items] == [
+        ("Columbus Nephrology", "85 McNaughten Rd Suite 250", "Columbus"),
+        ("Fresenius Medical Care: Mt. Carmel East", "85 Mcnaughten Rd", "Columbus"),
+        ("Fresenius Medical Care Grove City", "4155 Kelnor Dr", "Grove City")]
 
 
 def test_fax_written_with_a_letter_label_is_skipped():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.extract.lines import Line
-from crawler.normalise import clean_text, normalise_region
+from crawler.normalise import clean_text, fold, normalise_region, zip_towns
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
              "NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR")
@@ -111,6 +111,10 @@ LINKING_WORDS = re.compile(r"\b(?:in|for|with|to|of|the|your|a|an|at|from|and|ne
 ADDRESS_LABEL = re.compile(r"^(?:address|location|our address|visit us|find us|office|"
                            r"clinic address|mailing address|street address|direcci[oó]n|"
                            r"adresse|ubicaci[oó]n)\s*:?\s*", re.I)
+# "(Physical) 302 North Main St", "(Mail) PO Box 70": a label in brackets before a line.
+BRACKET_LABEL = re.compile(r"^\((?:[^)\d]{2,20})\)\s*")
+# Where patients do not go: a mailing, postal or billing address.
+MAIL_LABEL = re.compile(r"^\(?\s*(?:mail|mailing|postal|billing|remit)\b", re.I)
 # Link labels that sit beside an address: "(View Map)", "Get directions".
 MAP_LABEL = re.compile(r"\(?\b(?:view (?:on )?(?:a )?map|map it|show map|get directions|"
                        r"directions|view larger map|google maps?)\b\)?", re.I)
@@ -136,8 +140,9 @@ class AddressBlock:
 
 
 def address_text(line: Line) -> str:
-    """A line as an address reads: no label in front, no "(View Map)" link label."""
-    text = ADDRESS_LABEL.sub("", line.text)
+    """A line as an address reads: no label in front ("Address:", "(Physical)"), no "(View
+    Map)" link label."""
+    text = ADDRESS_LABEL.sub("", BRACKET_LABEL.sub("", line.text))
     if MAP_LABEL.search(text):
         text = MAP_LABEL.sub("", text)
     return text.strip(" ,")
@@ -254,10 +259,26 @@ def _split_match(lines: list[Line], index: int, country: str):
     return None, index, ""
 
 
+def _known_town(locality: str, place: str, postal_code: str) -> str | None:
+    """The end of the words read as the town that names the town of the US ZIP code ("Kelnor
+    Dr Grove City" ends with "Grove City"; "Unit J London" with "London")."""
+    if place != "US" or not postal_code:
+        return None
+    words = locality.split()
+    for town in zip_towns(postal_code[:5]):
+        size = len(town.split())
+        if len(words) > size and fold(" ".join(words[-size:])) == fold(town):
+            return " ".join(words[-size:])
+    return None
+
+
 def _locality_and_prefix(text: str, match, place: str) -> tuple[str | None, str]:
     """The town the match read and the text before it (where the street is)."""
     locality = match.group("locality")
     prefix = text[:match.start()]
+    town = _known_town(locality, place, match.group("postal_code")) if locality else None
+    if town:
+        return town, f"{prefix}{locality[:-len(town)].rstrip()}"
     joined = prefix.strip() and not prefix.rstrip().endswith(",")
     if locality and place not in ("GB", "SG") and joined and _street_split(locality)[0]:
         # "4545 N 44th St Phoenix, AZ": the locality match began inside the street.
@@ -315,6 +336,19 @@ def _block_ending_at(lines: list[Line], index: int, country: str) -> AddressBloc
         return _town_state_block(lines, index)
     place, match = found
     locality, prefix = _locality_and_prefix(text, match, place)
+    start, street, locality = _street_and_town(lines, first, prefix, place, locality)
+    if not street or PO_BOX.match(", ".join(street)) or any(
+            MAIL_LABEL.match(line.text) for line in lines[start:index + 1]):
+        return None  # a post-office box or mailing address receives mail; no clinic is there
+    return AddressBlock(start, index, place, ", ".join(street),
+                        locality.strip(" ,") if locality else None,
+                        match.groupdict().get("region"), match.group("postal_code"))
+
+
+def _street_and_town(lines: list[Line], first: int, prefix: str, place: str,
+                     locality: str | None) -> tuple[int, list[str], str | None]:
+    """Where the address starts, its street parts and its town, from the text before the town
+    on its line and the street, suite and unit lines above it."""
     parts = [part for part in SEPARATOR.sub(", ", prefix).split(",") if part.strip()]
     start = first
     if place == "GB" and not locality and not parts:
@@ -326,12 +360,7 @@ def _block_ending_at(lines: list[Line], index: int, country: str) -> AddressBloc
     street = street_parts(_pieces(above) + parts)
     if place == "GB" and not locality:
         locality = _uk_locality_after_street(above + parts, street)
-    if not street or PO_BOX.match(", ".join(street)):
-        return None  # a post-office box receives mail; no clinic is there
-    region = match.groupdict().get("region")
-    return AddressBlock(start, index, place, ", ".join(street),
-                        locality.strip(" ,") if locality else None, region,
-                        match.group("postal_code"))
+    return start, street, locality
 
 
 def _pieces(lines: list[str]) -> list[str]:
@@ -390,23 +419,29 @@ def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]
 
 
 def _distinct(blocks: list[AddressBlock]) -> list[AddressBlock]:
-    """Each address once: the same postcode and house number is the same place however its
-    street is spelled ("3333 Blvd Graham" / "3333 Graham Blvd"); one without a postcode only if
-    no other block has its street."""
-    def street_key(block: AddressBlock) -> str:
-        number = re.search(r"\d+", block.street or "")
-        return number.group() if number else re.sub(r"\W", "", block.street or "").lower()[:12]
-
+    """Each address once as written; one without a postcode only if no other block has its
+    street (the same place written twice, differently, is for the caller to tell apart)."""
     seen, kept = set(), []
-    with_postcode = {street_key(block) for block in blocks if block.postal_code}
+    with_postcode = {place_key(block)[1] for block in blocks if block.postal_code}
     for block in blocks:
         key = ((block.postal_code or block.locality or "").replace(" ", "").upper(),
-               street_key(block))
-        if key in seen or (not block.postal_code and key[1] in with_postcode):
+               re.sub(r"\W", "", block.street or "").lower())
+        if key in seen or (not block.postal_code and place_key(block)[1] in with_postcode):
             continue
         seen.add(key)
         kept.append(block)
     return kept
+
+
+def place_key(block: AddressBlock) -> tuple[str, str, str]:
+    """Postcode, house number and suite: the same place however its street is spelled
+    ("3333 Blvd Graham #220" / "3333 Graham Blvd #220"), not another suite of the building."""
+    street = block.street or ""
+    number = re.match(r"\D*?(\d+)", street)
+    unit = re.search(r"(?:suite|ste\.?|unit|#|bureau|room|floor|level)\s*#?\s*(\w+)", street, re.I)
+    return ((block.postal_code or block.locality or "").replace(" ", "").upper(),
+            number.group(1) if number else re.sub(r"\W", "", street).lower()[:12],
+            unit.group(1).lower() if unit else "")
 
 
 def parse_address(text: str | None, country: str = "US") -> dict:

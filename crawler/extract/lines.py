@@ -64,8 +64,9 @@ def _plain(text: str) -> str:
 
 
 def is_link_bar(text: str, links: list[tuple[str, str]]) -> bool:
-    """A line of nothing but links and separators ("Home | Nerve Blocks | Contact"): a menu."""
-    if len(links) < 3:
+    """A line of nothing but links and separators ("Home | Nerve Blocks | Contact"): a menu.
+    A card's row of actions ("Full record · (520) 609-8488 · Email") is no menu."""
+    if len(links) < 3 or any(href.lower().startswith(("tel:", "mailto:")) for href, _ in links):
         return False
     for _, link_text in links:
         text = text.replace(link_text, "", 1)

@@ -42,9 +42,15 @@ NOT_A_NAME = re.compile(r"^(?:contact(?: us)?|home|about(?: us)?|location[s]?|ou
                         r"welcome|menu|phone|email|book(?: an)? appointment|services|visit|call|"
                         r"meet|schedule|request|make an appointment|contacto|contactar|"
                         r"nous joindre|accueil|inicio|billing|mailing|remit|payments?)\b", re.I)
-SENTENCE_LIKE = re.compile(r"(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bJr)[.!?]\s|:|\d{3}|"
+# A sentence's end (not an initial or an abbreviation: "Robert G. Salazar, M.D., Inc."), a
+# label ("Hours:", "Phone: 555..."; not "Fresenius Medical Care: Westerville"), a number, a
+# question or a gerund opening ("Getting to the PET Centre").
+SENTENCE_LIKE = re.compile(r"(?<![A-Z])(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bJr)(?<!\bInc)(?<!\bLtd)"
+                           r"[.!?]\s|:\s*(?:$|\d)|^\S+:|\d{3}|"
                            r"^(?:how|what|why|when|where|who|understanding|living|is|are|do|"
-                           r"does|can|should|welcome to)\b", re.I)
+                           r"does|can|should|welcome to|getting|finding|visiting|coming|"
+                           r"parking|travell?ing|booking|contacting)\b", re.I)
+PHRASE_START = re.compile(r"^(?:in|for|with|to|at|from|near|of|by|about|on)\s", re.I)
 # People, not places: "Dr. Carl Becker, Dr. Brian Brislin", "Jane Roe, MD", "Meet Dr. Ames".
 PERSON = re.compile(r"^(?:meet\s+)?(?:dr\.?|doctor|prof\.?)\s+[A-Z]|"
                     r",\s*(?:m\.?d|d\.?o|ph\.?d|d\.?c|n\.?p|pa-c|dpt|lac)\.?\b", re.I)
@@ -86,12 +92,16 @@ def is_clinic_name(text: str | None) -> bool:
     return bool(TOPIC_WORDS.search(text)) and not LINKING_WORDS.search(text)
 
 
-def is_name_like(text: str | None) -> bool:
-    """Short, not a sentence, not a link label: could be a name at all."""
+def is_name_like(text: str | None, titled: bool = False) -> bool:
+    """Short, not a sentence, not a link label: could be a name at all. A card's title link may
+    hold a colon ("Thrive: a chiropractic wellness center"); elsewhere a colon makes a label."""
     if not text or len(text) > 90 or len(text) < 3 or NOT_A_NAME.match(text):
         return False
-    # Sentences, titles of articles and lines with numbers are not names.
-    if SENTENCE_LIKE.search(text) or len(text.split()) > 9 or text.endswith((".", "?")):
+    # Sentences, titles of articles, lines with numbers and phrases ("In practice") are not names.
+    if SENTENCE_LIKE.search(text.replace(":", " ") if titled else text) or len(
+            text.split()) > 9 or text.endswith((".", "?")):
+        return False
+    if PHRASE_START.match(text):
         return False
     return not _sentence_case(text)
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.addresses import AddressBlock, address_blocks, town_lines
+from crawler.extract.addresses import AddressBlock, address_blocks, place_key, town_lines
 from crawler.extract.contacts import (
     cloudflare_emails,
     emails_in,
@@ -64,7 +64,8 @@ def _card_title(lines: list[Line], start: int, stop: int) -> str | None:
     """A card's own heading right above its address ("YourGP@Crace", "Dr. Carl Becker")."""
     for index in range(start - 1, max(stop, start - 3) - 1, -1):
         line = lines[index]
-        if line.heading and is_name_like(line.text):
+        titled = any(link_text == line.text for _, link_text in line.links)
+        if line.heading and is_name_like(line.text, titled=titled):
             return line.text
     return None
 
@@ -110,7 +111,7 @@ def text_records(page: Page, country: str) -> list[dict]:
     lines, blocks, from_chrome = blocks_of(page, country)
     if not blocks:
         return []
-    parts = segments(lines, blocks)
+    parts = _without_repeats(segments(lines, blocks))
     single = len(parts) == 1
     records = [_record(page, lines, segment, _name(page, segment, single, from_chrome), single)
                for segment in parts]
@@ -127,6 +128,18 @@ def text_records(page: Page, country: str) -> list[dict]:
             _fill_from_page(page, record, country, single=False)
             record["text"] = f"{intro}\n{record['text']}"
     return records
+
+
+def _without_repeats(found: list[Segment]) -> list[Segment]:
+    """An address the page gives again (in an hours table, a footer) without a name of its own
+    is the same place, not another clinic; two clinics may share a building under two names."""
+    kept: list[Segment] = []
+    for segment in found:
+        same = next((other for other in kept
+                     if place_key(other.block) == place_key(segment.block)), None)
+        if same is None or (segment.name and segment.name != same.name):
+            kept.append(segment)
+    return kept
 
 
 def _name(page: Page, segment: Segment, single: bool, from_chrome: bool) -> str | None:
