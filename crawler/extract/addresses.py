@@ -319,7 +319,8 @@ def _street_lines_above(lines: list[Line], start: int,
             break
         if line.heading and not candidate[0].isdigit():
             break
-        above.insert(0, candidate)
+        if candidate not in above:  # a line a page repeats (a hidden copy) counts once
+            above.insert(0, candidate)
         start -= 1
     return above, start
 

@@ -55,7 +55,8 @@ PHRASE_START = re.compile(r"^(?:in|for|with|to|at|from|near|of|by|about|on)\s", 
 PERSON = re.compile(r"^(?:meet\s+)?(?:dr\.?|doctor|prof\.?)\s+[A-Z]|"
                     r",\s*(?:m\.?d|d\.?o|ph\.?d|d\.?c|n\.?p|pa-c|dpt|lac)\.?\b", re.I)
 CAMEL_CASE = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-SLOGAN = re.compile(r"\b(?:in|near|serving|across|throughout)\s+(?:the\s+)?[A-Z][\w.'’ -]*$")
+SLOGAN = re.compile(r"\b(?:in|near|serving|across|throughout|sur|à)\s+(?:the\s+)?[A-Z][\w.'’ -]*$")
+BRANCH_TITLE = re.compile(r"^[\w.'’ -]+\s(?:office|location|branch|campus)$", re.I)
 WELCOME = re.compile(r"^welcome to\s+(?:the\s+)?", re.I)
 TITLE_SEPARATOR = re.compile(r"\s[|–—\-:·•]\s")
 COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*[,.]?\s*"
@@ -84,8 +85,12 @@ def is_slogan(text: str) -> bool:
 
 
 def is_clinic_name(text: str | None) -> bool:
-    """A short line that reads like the name of a clinic or practice."""
+    """A short line that reads like the name of a clinic or practice (one word of a profession
+    or an institution alone, "Ostéopathe", "Clinic", names none)."""
     if not is_name_like(text) or is_not_clinic(text) or LISTING_TITLE.search(text):
+        return False
+    if len(text.split()) == 1 and (INSTITUTION_WORDS.fullmatch(text) or TOPIC_WORDS.fullmatch(
+            text)):
         return False
     if INSTITUTION_WORDS.search(text):
         return True
@@ -190,10 +195,19 @@ def site_names(tree, url: str, lines: list[Line]) -> list[str]:
                         + copyright_names(lines))
 
 
+def is_branch_title(text: str | None) -> bool:
+    """"Asheboro Office", "Westside Campus": a branch of the site's own practice."""
+    return bool(text) and bool(BRANCH_TITLE.match(text))
+
+
 def unique_names(names: list[str]) -> list[str]:
-    """The names that could be names, each once (compared folded), in order."""
+    """The names that could be names, each once (compared folded), in order; a site name with a
+    slogan after a separator loses it ("Emilie Roghi - Ostéopathe sur Paris")."""
     unique: list[str] = []
     for name in names:
+        parts = TITLE_SEPARATOR.split(name)
+        if len(parts) > 1 and is_slogan(parts[-1]):
+            name = " – ".join(parts[:-1])
         name = NAME_EDGES.sub("", name)
         if is_name_like(name) and fold(name) not in {fold(kept) for kept in unique}:
             unique.append(name)

@@ -14,6 +14,7 @@ from crawler.extract.names import (
     INSTITUTION_WORDS,
     LISTING_TITLE,
     WELCOME,
+    is_branch_title,
     is_clinic_name,
     is_name_like,
     is_not_clinic,
@@ -123,7 +124,8 @@ class Page:
         spelled = next((name for name in candidates if is_name_like(name)
                         and not is_not_clinic(name)
                         and names_the_host(name, self.url, self.emails)), None)
-        return spelled or next((name for name in candidates if is_clinic_name(name)), None)
+        found = spelled or next((name for name in candidates if is_clinic_name(name)), None)
+        return best_spelling(found, self.brands) if found else None
 
     @cached_property
     def brand(self) -> str | None:
@@ -149,7 +151,8 @@ class Page:
 
     def own_site(self, name: str | None) -> bool:
         """Whether the page sits on this clinic's own site: its domain spells the name, or the
-        site's own name (og:site_name, brand link, logo, copyright) is it.
+        site's own name (og:site_name, brand link, logo, copyright) is it, or it is a branch
+        ("Asheboro Office") on the site of a practice.
 
         The page title is no evidence: a directory's page about a clinic is titled by it.
         """
@@ -157,7 +160,9 @@ class Page:
             return False
         if names_the_host(name, self.url, self.own_emails):
             return True
-        return any(_same_name(site, name) for site in self.site_names)
+        if any(_same_name(site, name) for site in self.site_names):
+            return True
+        return is_branch_title(name) and bool(self.brand) and self.own_site(self.brand)
 
     @cached_property
     def text(self) -> str:

@@ -188,7 +188,8 @@ def _record(page: Page, lines: list[Line], segment: Segment, name: str | None,
                  min(block.end + 8, segment.end)]
     phones = phones_in(near, block.country) or phones_in(part, block.country)
     emails = emails_in(near) or emails_in(part)
-    websites = website_links(part)
+    # On a clinic's own page the site is its website; the sites it links to are others'.
+    websites = [] if single and page.own_site(name) else website_links(part)
     coordinates = (None, None) if single else link_coordinates(part)
     return {
         "name": name, "named": bool(segment.name), "street": block.street,
