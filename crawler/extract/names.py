@@ -12,7 +12,8 @@ from crawler.normalise import clean_text, domain_spells, fold, home_url
 INSTITUTION_WORDS = re.compile(
     r"\b(?:clinic|clinics|clinique|cl[ií]nica|center|centre|centro|centers|centres|medical|"
     r"m[ée]dic\w*|medicine|health|healthcare|wellness|institute|hospital|h[oô]pital|practice|"
-    r"associates|physicians?|group|partners|md|m\.d\.|do|dr\.?|doctors?|infirmary|specialists?|"
+    r"associates|physicians?|group|partners|md|m\.d|do|dr\.?|doctors?|infirmary|specialists?|"
+    r"consultants?|\w+(?:ology|ologists?|iatry|iatrics|p(?:a)?edics)|"
     r"lounge|lab|service|services|unit|unidad|department|rehab\w*|therapeutics|chiropract\w*|"
     r"osteopath\w*|ost[ée]opath\w*|physio\w*|fisioterapia|kin[ée]sith[ée]rap\w*|podiatr\w*|"
     r"acupuncture|dental|dentistry|psychiatry|neurology|an(?:a)?esthesi\w*|surgery|surgical|"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from crawler.extract.contacts import phones_in
 from crawler.extract.page import Page
 from crawler.extract.structured import clinic_records, is_article, type_names
 from crawler.extract.text import text_records
@@ -75,6 +76,11 @@ ORGANIZATION_NAME = re.compile(r"\b(?:association|foundation|society|alliance|ch
 
 
 LINKED_SHARE = 0.7
+# A date alone on a line near the top: an article's dateline.
+DATE_LINE = re.compile(r"^(?:posted|published|updated)?(?: on)?:?\s*(?:[A-Z][a-z]+\.? \d{1,2},? "
+                       r"\d{4}|\d{1,2} [A-Z][a-z]+ \d{4}|\d{4}-\d{2}-\d{2})$", re.I)
+APPOINTMENT = re.compile(r"\b(?:appointments?|schedule|book|consultation|new patients?|call us|"
+                         r"call today|rendez-vous|cita)\b", re.I)
 
 
 def teasers(page: Page) -> int:
@@ -118,16 +124,24 @@ def is_listing(page: Page) -> bool:
 
 
 def is_clinic_page(page: Page) -> bool:
-    """A clinic's own page (its contact, services or home page), not an article of its."""
-    if is_article(page.nodes, page.tree) or any(BYLINE.match(line.text)
-                                                for line in page.content[:15]):
+    """A clinic's own page (its contact, services or home page), not an article of its: the
+    site names itself as a clinic, its data or text gives a clinic's address, or it asks
+    patients to call for an appointment."""
+    if is_article(page.nodes, page.tree) or any(BYLINE.match(line.text) or DATE_LINE.match(
+            line.text) for line in page.content[:15]):
         return False
-    if page.is_clinic_site:
+    if page.is_clinic_site or offers_appointments(page):
         return True
     if any(any(record.get(key) for key in ("street", "postal_code", "address"))
            for record in clinic_records(page.nodes)):
         return True
     return any(record["name"] for record in text_records(page, "US"))
+
+
+def offers_appointments(page: Page) -> bool:
+    """"Call (559) 432-6807 to schedule your consultation": a practice's page, not an article."""
+    return any(APPOINTMENT.search(line.text) and phones_in([line], "US")
+               for line in page.content)
 
 
 def is_site_page(page: Page) -> bool:

@@ -54,6 +54,7 @@ BYLINE = re.compile(
     r"(?P<date>(?:[A-Z][a-z]+\.? \d{1,2},? \d{4})|(?:\d{1,2} [A-Z][a-z]+ \d{4})|\d{4}-\d{2}-\d{2})"
 )
 TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:-]\s+")
+DOMAIN_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}", re.I)
 
 
 def is_feed(body: bytes, content_type: str | None) -> bool:
@@ -177,17 +178,23 @@ def without_site_name(title: str | None, page: Page) -> str | None:
 
 
 def title_of(page: Page, main: dict, found: dict) -> str | None:
-    """The headline: the data's (an organisation's name), the one h1, og:title or the title,
-    without the site's name."""
-    headings = [heading for heading in page.headings if heading]
+    """The headline: the data's (an organisation's name), the page's one h1, og:title, the
+    title's first part ("Pacing | No Spoons Wasted"), without the site's name; never the site's
+    own name or domain."""
     organisation = type_names(main) & ORGANIZATION_TYPES
+    # The page's one h1, unless it greets ("Hi, I'm Nicolas."): a site's masthead, not a title.
+    headings = [heading for heading in page.headings if heading and not heading.endswith(".")]
     candidates = [clean_text(first(main.get("headline"))),
                   clean_text(first(main.get("name"))) if organisation else None,
-                  headings[0] if len(headings) == 1 else None,
+                  headings[0] if len(set(headings)) == 1 else None,
                   _meta(page, '//meta[@property="og:title"]/@content'),
-                  clean_text(first(main.get("name"))), clean_text(found.get("title")),
-                  _meta(page, "//title")]
-    return next((without_site_name(title, page) for title in candidates if title), None)
+                  page.titles[0] if page.titles else None, clean_text(found.get("title"))]
+    site = {fold(name) for name in page.site_names}
+    for title in candidates:
+        title = without_site_name(title, page)
+        if title and fold(title) not in site and not DOMAIN_NAME.fullmatch(title):
+            return title
+    return None
 
 
 def _meta(page: Page, xpath: str) -> str | None:
