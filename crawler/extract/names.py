@@ -163,13 +163,14 @@ def _home_link_texts(tree, url: str) -> list[str]:
 
 
 def _logo_alts(tree) -> list[str]:
-    alts = []
+    """The alt text of the site's logo: the first logo image (partners' logos come later)."""
     for image in tree.xpath("//img[@alt]"):
         where = f"{image.get('class', '')} {image.get('id', '')} {image.get('src', '')}"
         alt = clean_text(image.get("alt"))
         if alt and LOGO.search(where):
-            alts.append(re.sub(r"\s*\blogo\b\s*", " ", alt, flags=re.I).strip())
-    return [alt for alt in alts if alt]
+            alt = re.sub(r"[\s_-]*\blogo\b[\s_-]*|_logo\b", " ", alt, flags=re.I).strip()
+            return [alt] if alt else []
+    return []
 
 
 def copyright_names(lines: list[Line]) -> list[str]:
@@ -178,7 +179,10 @@ def copyright_names(lines: list[Line]) -> list[str]:
     for line in lines[-40:]:
         match = COPYRIGHT.search(line.text)
         if match:
-            names.append(_without_legal_suffix(match.group("name").strip()))
+            before = line.text[:match.start()].strip(" |·•-–—")
+            # "Generations Occupational Therapy © 2020 Idaho Falls": the name comes first.
+            name = before if before and is_name_like(before) else match.group("name").strip()
+            names.append(_without_legal_suffix(name))
     return [name for name in names if is_name_like(name)]
 
 

@@ -36,7 +36,7 @@ def decode(body: str | bytes, encoding: str | None = None) -> str:
     return html_to_unicode(header, body)[1]
 
 
-SITE_NAME_WORDS = 6  # a longer title or heading is an article's, not a site's name
+SITE_NAME_WORDS = 6
 
 
 def _same_name(first: str, second: str) -> bool:
@@ -148,10 +148,11 @@ class Page:
     @cached_property
     def is_clinic_site(self) -> bool:
         """Whether the site names itself as a clinic or practice (in its names or title)."""
-        names = self.site_names + self.titles + self.headings[:1]
+        # A title or heading longer than a name is an article's.
+        names = self.site_names + [name for name in self.titles + self.headings[:1]
+                                   if len(name.split()) <= SITE_NAME_WORDS]
         return any(INSTITUTION_WORDS.search(words_of(name)) and not is_not_clinic(name)
-                   and not LISTING_TITLE.search(name) and len(name.split()) <= SITE_NAME_WORDS
-                   for name in names)
+                   and not LISTING_TITLE.search(name) for name in names)
 
     def own_site(self, name: str | None) -> bool:
         """Whether the page sits on this clinic's own site: its domain spells the name, or the

@@ -92,9 +92,9 @@ def _shown_branches(found: list[Reading], by_text: list[dict]) -> list[Reading]:
 
 def _with_visible_clinics(found: list[Reading], by_text: list[dict]) -> list[Reading]:
     """The page shows more clinics than its data describes (a site-wide LocalBusiness on a
-    locations page): each visible clinic with a name of its own is a record too."""
+    locations page, one branch's data on a page that shows two): each is a record too."""
     described = {_postcode_key(reading.record.get("postal_code")) for reading in found}
-    return found + [Reading(record, "text") for record in by_text if record["named"]
+    return found + [Reading(record, "text") for record in by_text if record["name"]
                     and _postcode_key(record["postal_code"]) not in described]
 
 

@@ -73,7 +73,8 @@ def _card_title(lines: list[Line], start: int, stop: int) -> str | None:
 def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock], bool]:
     """The lines read, their address blocks, and whether they came from the site's chrome.
 
-    The chrome's address is read on a clinic's or practice's site, on the contact, home and
+    The chrome's address is read on a clinic's or practice's site (it names itself as one), on
+    the contact, home and
     location pages of any site, and wherever it is under a clinic's name that the domain spells
     (a support group's footer address is no clinic).
     """
@@ -82,7 +83,7 @@ def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock],
     if blocks or cards:
         return page.content, sorted(blocks + cards, key=lambda block: block.start), False
     blocks = address_blocks(page.lines, country)
-    if not (page.is_clinic_site or CONTACT_PATH.search(urlsplit(page.url).path)):
+    if not (page.brand or page.is_clinic_site or CONTACT_PATH.search(urlsplit(page.url).path)):
         # Elsewhere only a footer that names a clinic the site's domain spells.
         blocks = [block for block in blocks
                   if page.own_site(heading_before(page.lines, block.start, 0))]
