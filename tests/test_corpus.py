@@ -21,10 +21,11 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 HALVES = ("tuning", "check")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*--[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESOURCE_KINDS = {"article", "story", "video", "support-group", "organization", "forum"}
-# What extraction reads on each half, in percent of fields (clinics) and of fields and page
-# types (resources); raise them when extraction gets better.
-FLOORS = {("check", "clinics"): 0.0, ("tuning", "clinics"): 0.0,
-          ("check", "resources"): 0.0, ("tuning", "resources"): 0.0}
+# What extraction reads on each half, as a share of fields (clinics) and of fields and page
+# types (resources), measured 2026-12-06 (90.9%, 90.6%, 89.4%, 92.6%); raise them when
+# extraction gets better.
+FLOORS = {("check", "clinics"): 0.905, ("tuning", "clinics"): 0.905,
+          ("check", "resources"): 0.92, ("tuning", "resources"): 0.89}
 
 
 def all_pages():
