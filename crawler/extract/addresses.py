@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.extract.lines import Line
+from crawler.extract.names import LINKING_WORDS
 from crawler.normalise import clean_text, fold, normalise_region, zip_towns
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
@@ -107,7 +108,6 @@ UNIT = re.compile(r"^(?:suite|ste\b\.?|unit|bureau|apt\b\.?|#\s?\d|level|floor|f
                   r"\d+(?:st|nd|rd|th) floor|building|bldg|ground floor|first floor|"
                   r"(?:\w+ )?wing\b|local|piso|planta|[ée]tage|\d+(?:er|e|[ºª]) (?:[ée]tage|piso))",
                   re.I)
-LINKING_WORDS = re.compile(r"\b(?:in|for|with|to|of|the|your|a|an|at|from|and|near|is|are)\b")
 ADDRESS_LABEL = re.compile(r"^(?:address|location|our address|visit us|find us|office|"
                            r"clinic address|mailing address|street address|direcci[oó]n|"
                            r"adresse|ubicaci[oó]n)\s*:?\s*", re.I)
