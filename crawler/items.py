@@ -20,6 +20,13 @@ class ClinicItem(scrapy.Item):
     treatments = scrapy.Field()
     conditions = scrapy.Field()
     description = scrapy.Field()
+    hours = scrapy.Field()  # [{"day": "Mo", "opens": "09:00", "closes": "17:00"}]
+    prices = scrapy.Field()  # [{"amount", "currency", "per", "treatment"}]
+    payment = scrapy.Field()  # sorted subset of PAYMENT_KINDS
+    telehealth = scrapy.Field()  # True, False or None (the page does not say)
+    accepting_new_patients = scrapy.Field()
+    referral_required = scrapy.Field()
+    languages = scrapy.Field()  # sorted ISO 639-1 codes
     source_url = scrapy.Field()
     text = scrapy.Field()  # the clinic's own main-content text, for classification only
     extras = scrapy.Field()

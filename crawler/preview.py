@@ -23,6 +23,8 @@ from reliefmap.config import Source
 from reliefmap.errors import UserError
 
 PIPELINES = (NormalisePipeline, GeocodePipeline, ClassifyPipeline, ValidatePipeline)
+DETAIL_FIELDS = ("hours", "prices", "payment", "telehealth", "accepting_new_patients",
+                 "referral_required", "languages")
 
 
 class PreviewStats:
@@ -95,7 +97,9 @@ def record(item) -> dict:
             "address": {key: item.get(key) for key in ("street", "locality", "region",
                                                        "postal_code", "country")},
             "geo": geo, "treatments": item.get("treatments", []),
-            "conditions": item.get("conditions", []), "source_url": item.get("source_url"),
+            "conditions": item.get("conditions", []),
+            **{key: item.get(key) for key in DETAIL_FIELDS}, "description": item.get("description"),
+            "source_url": item.get("source_url"),
         }
     return {key: item.get(key) for key in ("title", "url", "kind", "summary", "author",
                                            "published", "conditions", "treatments")}

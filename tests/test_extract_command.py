@@ -27,7 +27,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 BASE = "http://127.0.0.1:8000"
 CLINIC_KEYS = {"name", "phone", "website", "email", "address", "geo", "treatments", "conditions",
-               "source_url"}
+               "hours", "prices", "payment", "telehealth", "accepting_new_patients",
+               "referral_required", "languages", "description", "source_url"}
 ADDRESS_KEYS = {"street", "locality", "region", "postal_code", "country"}
 RESOURCE_KEYS = {"title", "url", "kind", "summary", "author", "published", "conditions",
                  "treatments"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from crawler.extract import structured
 from crawler.extract.addresses import parse_address
 from crawler.extract.contacts import emails_in, phones_in
+from crawler.extract.details import details_from_node, details_from_text, merged
 from crawler.extract.page import Page
 from crawler.extract.page_kinds import not_a_clinic_page
 from crawler.extract.reconcile import Department, Reading, as_department, reconcile
@@ -15,6 +16,8 @@ from crawler.items import ClinicItem
 from crawler.normalise import clean_text
 
 ADDRESS_FIELDS = ("street", "locality", "region", "postal_code", "country")
+DETAIL_FIELDS = ("hours", "prices", "payment", "telehealth", "accepting_new_patients",
+                 "referral_required", "languages")
 
 
 def selector_record(page: Page, selectors: dict | None, country: str) -> dict:
@@ -43,7 +46,20 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
                   lambda: department_of(page, country))
     for reading in readings:
         fill_from_own_site(reading.record, page, country)
+        add_details(reading.record, page, country, alone=len(readings) == 1)
     return [clinic_item(reading, page) for reading in readings]
+
+
+def add_details(record: dict, page: Page, country: str, alone: bool) -> None:
+    """Hours, prices, payment, telehealth, new patients, referral and languages: the data's,
+    else the clinic's text (on its own site a lone clinic's header and footer count too)."""
+    node = record.pop("node", None)
+    own = alone and page.own_site(record.get("name"))
+    lines = [line.text for line in page.lines] if own else (record.get("text") or "").split("\n")
+    details = details_from_text(lines, record.get("country") or country)
+    if node:
+        details = merged(details_from_node(node, record.get("country") or country), details)
+    record.update(details)
 
 
 def fill_from_own_site(record: dict, page: Page, country: str) -> None:
@@ -79,6 +95,7 @@ def clinic_item(reading: Reading, page: Page) -> ClinicItem:
         treatments=[],
         conditions=[],
         description=clean_text(record.get("description")) or page.description,
+        **{key: record.get(key) for key in DETAIL_FIELDS},
         source_url=page.url,
         text=record.get("text"),
         extras={

@@ -195,6 +195,7 @@ def _record(node: dict, parent: dict | None = None) -> dict:
         **_address(node.get("address")),
         **_geo(node),
         "types": sorted(type_names(node)),
+        "node": node,  # for the details the data gives (hours, payment, languages)
     }
     place = node.get("location")
     if isinstance(place, dict):

@@ -17,6 +17,33 @@ from crawler.normalise import (
 from crawler.pipelines import CountingPipeline
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DESCRIPTION_LIMIT = 500
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+PAYMENT_KINDS = frozenset({"private-insurance", "medicare", "medicaid", "tricare-va",
+                           "workers-comp", "self-pay", "financing", "hsa-fsa"})
+PRICE_PER = {"infusion", "session", "series", "consultation", None}
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+FLAGS = ("telehealth", "accepting_new_patients", "referral_required")
+
+
+def short_description(text: str | None) -> str | None:
+    """A description of at most 500 characters, cut at a word."""
+    if text and len(text) > DESCRIPTION_LIMIT:
+        return text[:DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def valid_hours(entry) -> bool:
+    return (isinstance(entry, dict) and entry.get("day") in DAYS
+            and all(CLOCK.match(str(entry.get(key, ""))) for key in ("opens", "closes"))
+            and entry["opens"] < entry["closes"])
+
+
+def valid_price(price) -> bool:
+    return (isinstance(price, dict) and isinstance(price.get("amount"), int | float)
+            and 0 < price["amount"] < 1_000_000 and re.fullmatch(r"[A-Z]{3}", str(
+                price.get("currency"))) is not None and price.get("per") in PRICE_PER)
 
 
 class NormalisePipeline(CountingPipeline):
@@ -60,6 +87,28 @@ class NormalisePipeline(CountingPipeline):
         item["website"] = self._website(item.get("website"), item.get("source_url"),
                                         extras.get("own_site", False))
         item["lat"], item["lon"] = self._coordinates(item.get("lat"), item.get("lon"))
+        item["description"] = short_description(item.get("description"))
+        self._details(item)
+
+    def _details(self, item: ClinicItem) -> None:
+        """Keep the details in their record forms; count what was dropped as invalid."""
+        hours = [entry for entry in item.get("hours") or [] if valid_hours(entry)]
+        prices = [price for price in item.get("prices") or [] if valid_price(price)]
+        payment = sorted(set(item.get("payment") or []) & PAYMENT_KINDS)
+        languages = sorted({code for code in item.get("languages") or []
+                            if isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)})
+        for name, kept, given in (("hours", hours, item.get("hours")),
+                                  ("prices", prices, item.get("prices")),
+                                  ("payment", payment, item.get("payment")),
+                                  ("languages", languages, item.get("languages"))):
+            if len(kept) < len(set(map(repr, given or [])) if name in ("payment", "languages")
+                               else given or []):
+                self.count(f"field/{name}/invalid")
+        item["hours"], item["prices"], item["payment"], item["languages"] = (
+            hours, prices, payment, languages)
+        for flag in FLAGS:
+            value = item.get(flag)
+            item[flag] = value if isinstance(value, bool) else None
 
     def _resource(self, item) -> None:
         for key in ("title", "summary", "author"):

@@ -1,0 +1,137 @@
+"""Hours, prices, payment, telehealth, new patients, referral and languages as pages state them."""
+
+import pytest
+
+from crawler.extract import extract_clinics
+from crawler.extract.details import (
+    flag_in,
+    hours_in,
+    languages_in,
+    payment_in,
+    prices_in,
+    schema_hours,
+)
+
+
+def hours(*lines):
+    return [(entry["day"], entry["opens"], entry["closes"]) for entry in hours_in(list(lines))]
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    (["Mon–Thu 8am–5pm, Fri 8–noon"],
+     [("Mo", "08:00", "17:00"), ("Tu", "08:00", "17:00"), ("We", "08:00", "17:00"),
+      ("Th", "08:00", "17:00"), ("Fr", "08:00", "12:00")]),
+    (["Monday: 9:00 a.m. – 12:30 p.m.", "Saturday: Closed"], [("Mo", "09:00", "12:30")]),
+    (["Monday", "9:00 AM - 5:00 PM", "Tuesday", "Closed", "Wednesday", "10-6"],
+     [("Mo", "09:00", "17:00"), ("We", "10:00", "18:00")]),
+    # A lunch break gives two intervals.
+    (["Friday 9:00-12:00 and 13:00-17:00"], [("Fr", "09:00", "12:00"), ("Fr", "13:00", "17:00")]),
+    (["Lundi au vendredi : 8h30 à 17h"], [(day, "08:30", "17:00")
+                                          for day in ("Mo", "Tu", "We", "Th", "Fr")]),
+])
+def test_hours_as_pages_write_them(lines, expected):
+    assert hours(*lines) == expected
+
+
+@pytest.mark.parametrize("line", ["Phone lines open Mon–Fri 8am–8pm",
+                                  "Our call centre answers Monday to Sunday 7am-10pm",
+                                  "Open by appointment"])
+def test_hours_that_are_not_the_clinics_opening(line):
+    assert hours(line) == []
+
+
+def test_schema_org_hours_in_both_forms():
+    node = {"openingHoursSpecification": [
+        {"dayOfWeek": ["https://schema.org/Monday", "Tuesday"], "opens": "09:00",
+         "closes": "17:00"}], "openingHours": "Sa 10:00-14:00"}
+    assert [(e["day"], e["opens"], e["closes"]) for e in schema_hours(node)] == [
+        ("Mo", "09:00", "17:00"), ("Tu", "09:00", "17:00"), ("Sa", "10:00", "14:00")]
+    assert len(schema_hours({"openingHours": ["Mo-Fr 08:00-16:00"]})) == 5
+
+
+@pytest.mark.parametrize(("line", "country", "expected"), [
+    ("Ketamine infusion: $450 per infusion", "US", (450, "USD", "infusion")),
+    ("Series of 6: $2,400", "US", (2400, "USD", "series")),
+    ("£350 per session", "GB", (350, "GBP", "session")),
+    ("Initial consultation $150", "US", (150, "USD", "consultation")),
+    ("$495 per infusion", "CA", (495, "CAD", "infusion")),
+])
+def test_prices(line, country, expected):
+    [price] = prices_in([line], country)
+    assert (price["amount"], price["currency"], price["per"]) == expected
+
+
+@pytest.mark.parametrize("line", ["Save $50 on your first visit", "Raised $2,000 for research",
+                                  "Your copay may be $40"])
+def test_what_is_no_price(line):
+    assert prices_in([line], "US") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("We are out-of-network; we provide superbills for reimbursement.", ["self-pay"]),
+    ("We accept most insurance plans, including Medicare.", ["medicare", "private-insurance"]),
+    ("We do not accept Medicare or Medicaid.", []),
+    ("We do not accept insurance.", ["self-pay"]),
+    ("Financing through CareCredit. HSA/FSA cards welcome.", ["financing", "hsa-fsa"]),
+    ("We are a VA Community Care provider and accept workers' comp cases.",
+     ["tricare-va", "workers-comp"]),
+])
+def test_payment(text, expected):
+    assert payment_in(text) == expected
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("telehealth", "Telehealth consultations are available.", True),
+    ("telehealth", "All visits are in person at our clinic.", False),
+    ("telehealth", "Call us to book.", None),
+    ("accepting_new_patients", "New patients welcome!", True),
+    ("accepting_new_patients", "We are currently not accepting new patients.", False),
+    ("referral_required", "A referral from your physician is required.", None),
+    ("referral_required", "Referral required from your physician.", True),
+    ("referral_required", "No referral needed: you can self-refer.", False),
+])
+def test_flags(name, text, expected):
+    assert flag_in(name, text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Se habla español.", ["es"]),
+    ("Languages spoken: English, Spanish and Vietnamese.", ["en", "es", "vi"]),
+    ("Nous parlons français et anglais.", ["en", "fr"]),
+    ("Ketamine infusions in Seattle.", []),  # the page's own language alone does not count
+])
+def test_languages(text, expected):
+    assert languages_in(text) == expected
+
+
+def test_a_clinic_page_yields_its_details_with_the_datas_first():
+    ld = ('{"@type": "MedicalClinic", "name": "Harbor Pain Clinic", "telephone": "555-0100",'
+          ' "address": {"streetAddress": "1 Bay St", "addressLocality": "Seattle",'
+          ' "addressRegion": "WA", "postalCode": "98101"},'
+          ' "openingHoursSpecification": {"dayOfWeek": "Monday", "opens": "09:00",'
+          ' "closes": "17:00"}, "availableLanguage": ["English", "Spanish"]}')
+    body = ("<h1>Harbor Pain Clinic</h1><p>1 Bay St<br>Seattle, WA 98101</p>"
+            "<p>Hours: Mon–Fri 8am–6pm</p><p>Ketamine infusions: $450 per infusion.</p>"
+            "<p>We accept Medicare and offer CareCredit financing. Telehealth visits available."
+            " New patients welcome.</p>")
+    html = (f'<html><head><script type="application/ld+json">{ld}</script></head>'
+            f"<body>{body}</body></html>")
+    [item] = extract_clinics(html, "https://harborpain.example/")
+    assert item["hours"] == [{"day": "Mo", "opens": "09:00", "closes": "17:00"}]
+    assert item["languages"] == ["en", "es"]
+    assert [(p["amount"], p["per"]) for p in item["prices"]] == [(450, "infusion")]
+    assert item["payment"] == ["financing", "medicare"]
+    assert (item["telehealth"], item["accepting_new_patients"], item["referral_required"]) == (
+        True, True, None)
+
+
+def test_a_price_is_for_the_treatment_its_words_name():
+    from crawler.preview import preview
+    from reliefmap.config import load_config
+
+    body = (b"<h1>Harbor Pain Clinic</h1><p>1 Bay St<br>Seattle, WA 98101</p>"
+            b"<p>Ketamine infusion: $450 per infusion</p><p>Initial consultation $150</p>")
+    [record] = preview(body, "https://harborpain.example/", "clinics", "US", load_config())
+    assert record["prices"] == [
+        {"amount": 450, "currency": "USD", "per": "infusion", "treatment": "ketamine-iv-infusion"},
+        {"amount": 150, "currency": "USD", "per": "consultation", "treatment": None}]
