@@ -123,8 +123,10 @@ def preview(body: bytes, url: str, kind: str, country: str, config,
 @click.command("extract")
 @click.argument("target", metavar="URL_OR_FILE")
 @click.option("--url", "base_url", help="The URL a local file was saved from (its base URL).")
-@click.option("--kind", type=click.Choice(["clinics", "resources"]), default="clinics",
-              show_default=True, help="What to look for on the page.")
+@click.option("--kind", type=click.Choice(["clinics", "resources", "details"]),
+              default="clinics", show_default=True,
+              help="What to look for on the page (details: with --score, the clinics' hours, "
+                   "prices, payment and the like).")
 @click.option("--country", default="US", show_default=True,
               help="Country (ISO alpha-2) assumed for phones and addresses that do not say.")
 @click.option("--score", is_flag=True,
@@ -141,6 +143,9 @@ def extract_command(ctx, target, base_url, kind, country, score, misses, fail_un
     if score:
         print_score(target, kind, config, misses, fail_under)
         return
+    if kind == "details":
+        raise UserError("--kind details is for --score; a page's details are in its clinic "
+                        "records (--kind clinics)")
     country = country.upper()
     content_type = None
     if target.startswith(("http://", "https://")):

@@ -20,6 +20,8 @@ CLINIC_FIELDS = ("name", "phone", "website", "email", "street", "locality", "reg
                  "postal_code", "country", "geo", "treatments", "conditions")
 ADDRESS_FIELDS = ("street", "locality", "region", "postal_code", "country")
 RESOURCE_FIELDS = ("title", "kind", "published", "treatments", "conditions")
+DETAIL_FIELDS = ("hours", "prices", "payment", "telehealth", "accepting_new_patients",
+                 "referral_required", "languages")
 FOLDED_FIELDS = ("name", "street", "locality", "title")
 # Degrees: coordinates a page states must match closely; a geocoded centroid must be near.
 STATED_GEO_TOLERANCE = 0.005
@@ -178,6 +180,40 @@ def score_clinics(pages: list[Page], extract: Extractor) -> Score:
     return score
 
 
+def detail_value(name: str, value):
+    """A detail as it is compared: hours as the set of (day, opens, closes), prices as the set
+    of (amount, currency, per), payment and languages as sets, the flags exactly."""
+    if name == "hours":
+        return frozenset((entry["day"], entry["opens"], entry["closes"]) for entry in value or [])
+    if name == "prices":
+        return frozenset((float(price["amount"]), price["currency"], price["per"])
+                         for price in value or [])
+    if name in ("payment", "languages"):
+        return frozenset(value or [])
+    return value
+
+
+def score_details(pages: list[Page], extract: Extractor) -> Score:
+    """Field accuracy of the details (hours, prices, payment, flags, languages) of the clinic
+    records whose expectations give them."""
+    score = Score(DETAIL_FIELDS)
+    for page in pages:
+        wanted = [record for record in page.expected.get("records") or []
+                  if any(name in record for name in DETAIL_FIELDS)]
+        if not wanted:
+            continue
+        score.pages += 1
+        for record, expected in pair_records(extract(page, "clinics"), wanted):
+            for name in DETAIL_FIELDS:
+                if name not in expected:
+                    continue
+                got = record.get(name) if record is not None else "(no record)"
+                ok = record is not None and detail_value(name, got) == detail_value(
+                    name, expected[name])
+                score.add(name, ok, f"{page.name}: {name} = {got!r}, expected {expected[name]!r}")
+    return score
+
+
 def score_resources(pages: list[Page], extract: Extractor) -> Score:
     """Whether each page is told apart as one resource or not, and the fields of those that are."""
     score = Score(("is_resource", *RESOURCE_FIELDS))
@@ -201,7 +237,10 @@ def score_resources(pages: list[Page], extract: Extractor) -> Score:
     return score
 
 
+SCORERS = {"clinics": score_clinics, "resources": score_resources, "details": score_details}
+
+
 def score_folder(folder: Path, kind: str, config) -> Score:
-    """The score of every page in a folder, for clinic or resource extraction."""
-    scorer = score_clinics if kind == "clinics" else score_resources
+    """The score of every page in a folder, for clinic records, resources or clinic details."""
+    scorer = SCORERS[kind]
     return scorer(load_pages(folder), extract_page(config))
