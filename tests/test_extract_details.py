@@ -28,6 +28,10 @@ def hours(*lines):
     (["Friday 9:00-12:00 and 13:00-17:00"], [("Fr", "09:00", "12:00"), ("Fr", "13:00", "17:00")]),
     (["Lundi au vendredi : 8h30 à 17h"], [(day, "08:30", "17:00")
                                           for day in ("Mo", "Tu", "We", "Th", "Fr")]),
+    # The times before their days, and a misspelt day.
+    (["Location Hours: 9 to 5; Monday to Wednesday"],
+     [("Mo", "09:00", "17:00"), ("Tu", "09:00", "17:00"), ("We", "09:00", "17:00")]),
+    (["Thurday", "7:00 AM - 7:00 PM"], [("Th", "07:00", "19:00")]),
 ])
 def test_hours_as_pages_write_them(lines, expected):
     assert hours(*lines) == expected
@@ -61,6 +65,15 @@ def test_prices(line, country, expected):
     assert (price["amount"], price["currency"], price["per"]) == expected
 
 
+def test_a_price_alone_on_its_line_is_read_with_its_card():
+    lines = ["Induction Series", "$2,400", "6 infusions over 3 weeks", "Maintenance",
+             "$450", "Single ketamine infusion", "Follow-up Appointment", "£55", "Progress review"]
+    prices = prices_in(lines, "US")
+    assert [(price["amount"], price["per"]) for price in prices] == [
+        (2400, "series"), (450, "infusion"), (55, "session")]
+    assert prices[1]["context"] == "Maintenance $450 Single ketamine infusion Follow-up Appointment"
+
+
 @pytest.mark.parametrize("line", ["Save $50 on your first visit", "Raised $2,000 for research",
                                   "Your copay may be $40"])
 def test_what_is_no_price(line):
@@ -75,6 +88,15 @@ def test_what_is_no_price(line):
     ("Financing through CareCredit. HSA/FSA cards welcome.", ["financing", "hsa-fsa"]),
     ("We are a VA Community Care provider and accept workers' comp cases.",
      ["tricare-va", "workers-comp"]),
+    # Medi-Cal is Medicaid; "medical" is not.
+    ("Medical care for Medi-Cal members.", ["medicaid"]),
+    ("Most insurance plans do not cover ketamine infusions.", ["self-pay"]),
+    # Canadian, Australian and British wording.
+    ("WSIB, Private Client, Extended Health Coverage",
+     ["private-insurance", "self-pay", "workers-comp"]),
+    ("Covered by most health funds; HICAPS on site. DVA and WorkCover claims welcome.",
+     ["private-insurance", "tricare-va", "workers-comp"]),
+    ("We are approved by all the major insurance companies.", ["private-insurance"]),
 ])
 def test_payment(text, expected):
     assert payment_in(text) == expected
@@ -89,6 +111,7 @@ def test_payment(text, expected):
     ("referral_required", "A referral from your physician is required.", None),
     ("referral_required", "Referral required from your physician.", True),
     ("referral_required", "No referral needed: you can self-refer.", False),
+    ("referral_required", "You do not need a doctors referral.", False),
 ])
 def test_flags(name, text, expected):
     assert flag_in(name, text) is expected
@@ -98,6 +121,8 @@ def test_flags(name, text, expected):
     ("Se habla español.", ["es"]),
     ("Languages spoken: English, Spanish and Vietnamese.", ["en", "es", "vi"]),
     ("Nous parlons français et anglais.", ["en", "fr"]),
+    # A heading and the languages' own names on the lines below it.
+    ("We speak:\nEspañol\nالعربية\n中文\nWelcome to our clinic", ["ar", "es", "zh"]),
     ("Ketamine infusions in Seattle.", []),  # the page's own language alone does not count
 ])
 def test_languages(text, expected):

@@ -8,8 +8,11 @@ named later, by the classify pipeline, from the words around it (`context`).
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import cache
 
-import pycountry
+from babel import Locale
+from babel.localedata import locale_identifiers
 
 from crawler.extract.structured import first
 
@@ -18,7 +21,7 @@ DAY_WORDS = {
     "Mo": r"mon(?:day)?|lun(?:di|es)?",
     "Tu": r"tue(?:s(?:day)?)?|mar(?:di|tes)?",
     "We": r"wed(?:nesday)?|mer(?:credi)?|mi[ée](?:rcoles)?",
-    "Th": r"thu(?:r(?:s(?:day)?)?)?|jeu(?:di)?|jue(?:ves)?",
+    "Th": r"thu(?:r?s?(?:day)?)?|jeu(?:di)?|jue(?:ves)?",
     "Fr": r"fri(?:day)?|ven(?:dredi)?|vie(?:rnes)?",
     "Sa": r"sat(?:urday)?|sam(?:edi)?|s[áa]b(?:ado)?",
     "Su": r"sun(?:day)?|dim(?:anche)?|dom(?:ingo)?",
@@ -45,7 +48,8 @@ PER = [
     ("consultation", re.compile(r"\bconsult(?:ation)?s?\b|\bevaluation\b|\bassessment\b|"
                                 r"\binitial (?:visit|appointment)\b", re.I)),
     ("infusion", re.compile(r"\binfusions?\b", re.I)),
-    ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b", re.I)),
+    ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b|\bfollow[- ]?ups?\b",
+                           re.I)),
 ]
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
                          r"deductible|raise|raised|fund\w*|worth|billion|million)\b", re.I)
@@ -54,24 +58,33 @@ NEGATED = re.compile(r"\b(?:not|no|don't|do not|does not|doesn't|cannot|can't|un
                      r"never|neither|nor|n'acceptons pas|no aceptamos)\b[^.;:!?]*$", re.I)
 PAYMENT = [
     ("self-pay", re.compile(r"\bself[- ]pay|\bcash[- ]pay|\bprivate[- ]pay|\bout[- ]of[- ]network|"
-                            r"\bsuperbills?\b|\bnot covered by insurance|\bcash\b", re.I)),
+                            r"\bsuperbills?\b|\bnot covered by insurance|\bcash\b|"
+                            r"\bprivate (?:clients?|patients?)\b", re.I)),
     ("private-insurance", re.compile(
-        r"\b(?:accept|take|bill|in[- ]network with|work with|participate with)\w*\b[^.;]{0,60}"
-        r"\binsurance|\binsurance (?:plans? )?(?:is |are )?accepted|\bmost (?:major )?insurance|"
+        r"\b(?:accept|take|bill|in[- ]network with|work with|participate with|approved by|"
+        r"recogni[sz]ed by|registered with)\w*\b[^.;]{0,60}\b(?:insurance|insurers)|"
+        r"\binsurance (?:plans? )?(?:is |are )?accepted|\bmost (?:major )?insurance|"
+        r"\bextended health\b|\bhealth funds?\b|\bhicaps\b|"
         r"\b(?:aetna|cigna|united ?healthcare|blue cross|bcbs|humana|anthem|kaiser|bupa|axa)\b",
         re.I)),
     ("medicare", re.compile(r"\bmedicare\b", re.I)),
-    ("medicaid", re.compile(r"\bmedicaid\b|\bmedi-?cal\b", re.I)),
-    ("tricare-va", re.compile(r"\btricare\b|\bva community care\b|\bveterans affairs\b|"
-                              r"\bveterans choice\b|\bcommunity care network\b", re.I)),
-    ("workers-comp", re.compile(r"\bworkers'? ?comp(?:ensation)?\b|\bwork ?comp\b", re.I)),
+    ("medicaid", re.compile(r"\bmedicaid\b|\bmedi-cal\b", re.I)),
+    ("tricare-va", re.compile(r"\btricare\b|\bva community care\b|"
+                              r"\bveterans choice\b|\bcommunity care network\b|\bdva\b|"
+                              r"\bveterans'? affairs\b", re.I)),
+    # Workers' compensation schemes: Ontario's WSIB, British Columbia's WorkSafeBC, Australia's
+    # WorkCover and its states' workers' insurance.
+    ("workers-comp", re.compile(r"\bworkers'? ?comp(?:ensation)?\b|\bwork ?comp\b|\bwsib\b|"
+                                r"\bworksafe\w*\b|\bwork ?cover\b", re.I)),
     ("financing", re.compile(r"\bcare ?credit\b|\bfinancing\b|\bpayment plans?\b|"
-                             r"\badvance care\b|\bprosper healthcare\b|\bcherry\b", re.I)),
+                             r"\bflexible payment\b|\badvance care\b|\bprosper healthcare\b|"
+                             r"\bcherry\b", re.I)),
     ("hsa-fsa", re.compile(r"\bhsa\b|\bfsa\b|health savings account|flexible spending", re.I)),
 ]
 INSURANCE_REFUSED = re.compile(r"\b(?:do not|don't|does not|doesn't|cannot|no longer)\s+"
-                               r"(?:accept|take|bill|work with)\w*\b[^.;]{0,40}\binsurance",
-                               re.I)
+                               r"(?:accept|take|bill|work with)\w*\b[^.;]{0,40}\binsurance|"
+                               r"\binsurance\b[^.;]{0,30}\b(?:do not|don't|does not|doesn't|"
+                               r"will not|won't)\s+(?:\w+\s+)?cover", re.I)
 FLAGS = {
     "telehealth": (
         re.compile(r"\btele-?health\b|\btele-?medicine\b|\bvirtual (?:visits?|appointments?|"
@@ -90,7 +103,8 @@ FLAGS = {
                    r"(?:physician |doctor'?s? )?referral\b|\bneed a (?:physician |doctor'?s? )?"
                    r"referral\b|\bby referral only\b|\bmust be referred\b", re.I),
         re.compile(r"\bno (?:physician |doctor'?s? )?referral (?:is )?(?:needed|required|"
-                   r"necessary)\b|\bdo(?:n't| not) need a referral\b|\bwithout a referral\b|"
+                   r"necessary)\b|\bdo(?:n't| not) need a (?:\w+'?s? )?referral\b|"
+                   r"\bwithout a referral\b|"
                    r"\bself-?refer\w*\b|\breferral (?:is )?not (?:required|needed|necessary)\b",
                    re.I)),
 }
@@ -98,13 +112,11 @@ LANGUAGE_LEAD = re.compile(
     r"\b(?:we speak|staff speaks?|(?:also )?speaks?|languages?(?: spoken)?|fluent in|"
     r"services? (?:are )?(?:also )?(?:available|offered) in|care in|nous parlons|hablamos|"
     r"se habla)\s*:?\s*(?P<names>[^.;!?]{2,120})", re.I)
-LANGUAGE_NAMES = {
-    "español": "es", "espanol": "es", "castellano": "es", "français": "fr", "francais": "fr",
-    "anglais": "en", "inglés": "en", "ingles": "en", "deutsch": "de", "mandarin": "zh",
-    "cantonese": "zh", "farsi": "fa", "greek": "el", "punjabi": "pa", "espagnol": "es",
-    "asl": None, "sign language": None,
-}
-LANGUAGE_SPLIT = re.compile(r"\s*(?:,|/|\band\b|&|\bor\b|\bet\b|\by\b)\s*", re.I)
+# Names babel does not give a language by (it knows English, French and Spanish names and
+# each language's own name).
+OTHER_LANGUAGE_NAMES = {"mandarin": "zh", "cantonese": "zh", "farsi": "fa", "castellano": "es",
+                        "tagalog": "tl", "filipino": "tl"}
+LANGUAGE_SPLIT = re.compile(r"\s*(?:,|/|\n|\band\b|&|\bor\b|\bet\b|\by\b)\s*", re.I)
 
 
 def _minutes(text: str) -> int | None:
@@ -170,15 +182,18 @@ def _day_groups(text: str) -> list[tuple[list[str], list[tuple[str, str]]]]:
                    + [(match.start(), "times", match) for match in TIME_SPAN.finditer(text)],
                    key=lambda mark: mark[0])
     groups: list[tuple[list[str], list[tuple[str, str]]]] = []
+    leading: list[tuple[str, str]] = []  # "9 to 5, Monday to Friday": times before their days
     for _, kind, match in marks:
         if kind == "days":
             if not groups or groups[-1][1]:
                 groups.append(([], []))
             groups[-1][0].extend(_span_days(match))
-        elif groups:
-            interval = _interval(match.group("opens"), match.group("closes"))
-            if interval:
-                groups[-1][1].append(interval)
+            continue
+        interval = _interval(match.group("opens"), match.group("closes"))
+        if interval:
+            (groups[-1][1] if groups else leading).append(interval)
+    if leading and groups and not groups[0][1]:
+        groups[0][1].extend(leading)
     return groups
 
 
@@ -246,14 +261,31 @@ def _currency(match, country: str) -> str:
     return DOLLAR_COUNTRIES.get(country, "USD")
 
 
+def _price_context(lines: list[str], index: int) -> str:
+    """The words a price is read with: its own line, or for a price alone on its line (a
+    pricing card: "Induction Series / $2,400 / 6 infusions") the label above and the two
+    lines below, up to the next price."""
+    text = lines[index]
+    if PRICE.sub("", text).strip(" :-–"):
+        return text
+    below = []
+    for following in lines[index + 1:index + 3]:
+        if PRICE.search(following):
+            break
+        below.append(following)
+    return " ".join([*lines[max(0, index - 1):index], text, *below])
+
+
 def prices_in(lines: list[str], country: str) -> list[dict]:
     """Prices a clinic states for its care ("$450 per infusion", "Series of 6: $2,400"), each
-    with the line it was read from (`context`) for the classify pipeline to name its treatment."""
+    with the words it was read with (`context`) for the classify pipeline to name its
+    treatment."""
     found = []
-    for text in lines:
+    for index, line in enumerate(lines):
+        text = _price_context(lines, index) if PRICE.search(line) else line
         if NOT_A_PRICE.search(text) or len(text) > 300:
             continue
-        for match in PRICE.finditer(text):
+        for match in PRICE.finditer(line):
             digits = re.sub(r"\D", "", match.group("amount") or match.group("amount2") or "")
             amount = float(digits) + (int(match.group("cents") or 0) / 100) if digits else 0
             if amount < 10:
@@ -321,17 +353,31 @@ def languages_in(text: str) -> list[str]:
     return sorted(codes)
 
 
+@cache
+def _language_names() -> dict[str, str]:
+    """ISO 639-1 code by lower-case name: English, French and Spanish names and each
+    language's own name ("español", "العربية", "中文"), with and without accents."""
+    names = dict(OTHER_LANGUAGE_NAMES)
+    own = [Locale.parse(code) for code in locale_identifiers() if len(code) == 2]
+    for locale in [Locale("en"), Locale("fr"), Locale("es"), *own]:
+        for code, name in locale.languages.items():
+            if len(code) == 2 and (locale.language in ("en", "fr", "es")
+                                   or code == locale.language):
+                names.setdefault(name.lower(), code)
+                names.setdefault(_unaccented(name.lower()), code)
+    return names
+
+
+def _unaccented(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(char))
+
+
 def _language_code(name: str) -> str | None:
     name = re.sub(r"[^\w\s'-]", "", name).strip().lower()
     if not name or len(name) > 30:
         return None
-    if name in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[name]
-    try:
-        language = pycountry.languages.get(name=name.capitalize())
-    except (KeyError, LookupError):
-        return None
-    return getattr(language, "alpha_2", None) if language is not None else None
+    return _language_names().get(name)
 
 
 def schema_languages(node: dict) -> list[str]:
