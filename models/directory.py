@@ -63,6 +63,14 @@ class Clinic(TaggedEntry, Base):
     email: Mapped[Optional[str]] = mapped_column(String(300))
     phone: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(30), default="active")
+    # What patients decide on, as the clinic's pages state it (None or [] where they do not):
+    # prices [{amount, currency, per, treatment}], payment and languages sorted codes.
+    prices: Mapped[list] = mapped_column(default=list)
+    payment: Mapped[list] = mapped_column(default=list)
+    telehealth: Mapped[Optional[bool]]
+    accepting_new_patients: Mapped[Optional[bool]]
+    referral_required: Mapped[Optional[bool]]
+    languages: Mapped[list] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("clinics.id"))
     # Fields an editor set by hand: crawls may propose changes to them, never apply them.
@@ -97,6 +105,8 @@ class Location(Base):
     country: Mapped[Optional[str]] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
+    # Opening hours of this place: [{"day": "Mo", "opens": "09:00", "closes": "17:00"}].
+    hours: Mapped[list] = mapped_column(default=list)
 
     clinic: Mapped[Clinic] = relationship(back_populates="locations")
 

@@ -1,6 +1,7 @@
 """Entries as flat field dicts: what a source record says, what an entry holds, their diff, and
 applying approved values. The store pipeline and the editor workspace both speak this shape."""
 
+import json
 from datetime import date
 from typing import Any, Optional
 
@@ -10,9 +11,14 @@ from sqlalchemy.orm import Session
 from models.directory import Clinic, Location, Resource
 from models.taxonomy import Term
 
-ORGANIZATION_FIELDS = ("name", "description", "website", "email", "phone", "status")
+# What patients decide on besides the address (hours are a location's, the rest the clinic's).
+DETAIL_FIELDS = ("prices", "payment", "telehealth", "accepting_new_patients", "referral_required",
+                 "languages")
+LIST_FIELDS = ("hours", "prices", "payment", "languages")
+ORGANIZATION_FIELDS = ("name", "description", "website", "email", "phone", "status",
+                       *DETAIL_FIELDS)
 LOCATION_FIELDS = ("street", "locality", "region", "postal_code", "country", "latitude",
-                   "longitude")
+                   "longitude", "hours")
 TERM_FIELDS = ("treatments", "conditions")
 CLINIC_FIELDS = ORGANIZATION_FIELDS + LOCATION_FIELDS + TERM_FIELDS
 RESOURCE_FIELDS = ("title", "url", "kind", "summary", "author", "published") + TERM_FIELDS
@@ -24,6 +30,8 @@ def clinic_fields_from_record(record: dict[str, Any]) -> dict[str, Any]:
     geo = record.get("geo") or {}
     fields = {name: record.get(name) for name in ORGANIZATION_FIELDS}
     fields["status"] = record.get("status") or "active"
+    fields["hours"] = record.get("hours")
+    fields.update({name: list(fields[name] or []) for name in LIST_FIELDS})
     fields.update({name: address.get(name) for name in
                    ("street", "locality", "region", "postal_code", "country")})
     fields["latitude"], fields["longitude"] = geo.get("lat"), geo.get("lon")
@@ -66,8 +74,8 @@ def field_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[
 def _comparable(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 5)  # coordinates: ignore noise below a metre
-    if isinstance(value, list):
-        return sorted(value)
+    if isinstance(value, list):  # terms, codes, hours and prices compare as sets
+        return sorted(json.dumps(element, sort_keys=True) for element in value) or None
     return value
 
 

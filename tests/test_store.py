@@ -184,3 +184,36 @@ def test_a_record_the_database_refuses_is_dropped_alone(run_cli, refusing_databa
         run = session.scalar(select(CrawlRun))
     assert len(names) == 39 and "Refused Clinic 7" not in names
     assert run.stats["store/error"] == 1
+
+
+DETAILS = """<h2>Hours</h2>
+<p>Monday–Thursday 8am–5pm, Friday 8am–noon</p>
+<h2>Cost</h2>
+<p>Ketamine infusion: $450 per infusion.</p>
+<p>We accept Medicare and offer CareCredit financing. Telehealth consultations available.</p>
+</main>"""
+
+
+def test_clinic_details_are_stored_and_their_changes_proposed(run_cli, database, golden_gate,
+                                                              site):
+    edit(site, "</main>", DETAILS)
+    assert run_cli("crawl", golden_gate).returncode == 0
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic))
+        assert clinic.payment == ["financing", "medicare"] and clinic.telehealth is True
+        assert clinic.prices == [{"amount": 450, "currency": "USD", "per": "infusion",
+                                  "treatment": "ketamine-iv-infusion"}]
+        assert {(h["day"], h["opens"], h["closes"]) for h in clinic.locations[0].hours} == {
+            *((day, "08:00", "17:00") for day in ("Mo", "Tu", "We", "Th")),
+            ("Fr", "08:00", "12:00")}
+        assert clinic.accepting_new_patients is None and clinic.languages == []
+        assert {"hours", "prices", "payment"} <= set(clinic.provenance)
+        clinic.state = PUBLISHED
+
+    edit(site, "Friday 8am–noon", "Friday 8am–1pm")
+    assert run_cli("crawl", golden_gate).returncode == 0
+    with database.read_session() as session:
+        change = session.scalar(select(ReviewItem).where(ReviewItem.kind == "change"))
+        assert set(change.diff) == {"hours"}
+        assert {"day": "Fr", "opens": "08:00", "closes": "13:00"} in change.diff["hours"]["new"]
+        assert session.scalar(select(Clinic)).locations[0].hours[-1]["closes"] == "12:00"

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import PUBLISHED, Clinic
-from models.entries import ORGANIZATION_FIELDS, clinic_fields
+from models.entries import clinic_fields
 from reliefmap.errors import UserError
 
 BATCH = 500
-CSV_COLUMNS = ("id", "slug", *ORGANIZATION_FIELDS, "street", "locality", "region",
-               "postal_code", "country", "latitude", "longitude", "treatments", "conditions",
-               "last_verified")
+CSV_COLUMNS = ("id", "slug", "name", "description", "website", "email", "phone", "status",
+               "street", "locality", "region", "postal_code", "country", "latitude", "longitude",
+               "treatments", "conditions", "last_verified")
 # Spreadsheets run cells that start with these as formulas; crawled text must stay text.
 FORMULA_STARTS = ("=", "@", "+", "-", "\t", "\r")
 # Cells that may keep a leading sign: a plain number (-73.99) or a phone number (+1 212 555 0101).
