@@ -8,7 +8,14 @@ import zipfile
 
 import pytest
 
-from tests.api_fixtures import FORMULA_NAME, TWO_SITES, XSS_NAME
+from tests.api_fixtures import (
+    DETAILS,
+    FORMULA_NAME,
+    NEW_YORK_HOURS,
+    TWO_SITES,
+    WHITE_PLAINS_HOURS,
+    XSS_NAME,
+)
 from tests.public_fixtures import UNPUBLISHED
 from web import exports, hsds
 
@@ -40,9 +47,15 @@ def test_csv_has_one_row_per_location_field_by_field(session):
         "status": "active", "street": "350 W 31st St", "locality": "New York",
         "region": "US-NY", "postal_code": "10001", "country": "US", "latitude": "40.7506",
         "longitude": "-73.9972", "treatments": "ketamine-iv-infusion", "conditions": "crps",
-        "last_verified": "2026-10-01T00:00:00"}
+        "last_verified": "2026-10-01T00:00:00",
+        "hours": "Mo 09:00-17:00; Tu 09:00-12:00, 13:00-17:00",
+        "prices": "450 USD per infusion (ketamine-iv-infusion); 2400 USD per series",
+        "payment": "hsa-fsa;medicare;self-pay", "telehealth": "true",
+        "accepting_new_patients": "false", "referral_required": "", "languages": "en;es"}
+    assert manhattan[1]["hours"] == "Sa 10:00-14:00"  # each row has its own location's hours
     zurich = next(row for row in rows if row["country"] == "CH")
     assert zurich["name"] == "Zürich Schmerzklinik" and zurich["region"] == ""
+    assert [zurich[name] for name in ("hours", *DETAILS)] == [""] * 7  # states no details
 
 
 def test_csv_keeps_crawled_text_from_running_as_a_formula(session):
@@ -52,6 +65,8 @@ def test_csv_keeps_crawled_text_from_running_as_a_formula(session):
     assert hostile["street"] == "'@SUM(1+1)"
     assert hostile["email"] == "'-cmd@example.org"
     assert hostile["treatments"] == "physical-therapy"
+    assert hostile["description"] == "'" + FORMULA_NAME + " treats chronic pain."
+    assert hostile["prices"] == '99.5 GBP (=HYPERLINK("https://evil.example"))'
     xss = next(row for row in rows if row["phone"] == "+15185550199")  # E.164 stays as is
     assert xss["name"] == XSS_NAME
 
@@ -59,6 +74,7 @@ def test_csv_keeps_crawled_text_from_running_as_a_formula(session):
 @pytest.mark.parametrize("value, expected", [
     ("=1+1", "'=1+1"), ("+1 212", "+1 212"), ("+cmd", "'+cmd"), ("-73.9", "-73.9"),
     ("-x", "'-x"), ("", ""), (None, ""), (["a", "b"], "a;b"), ("\tx", "'\tx"), (4.5, "4.5"),
+    (True, "true"), (False, "false"), (["=cmd", "b"], "'=cmd;b"),
 ])
 def test_spreadsheet_safe(value, expected):
     assert exports.spreadsheet_safe(value) == expected
@@ -88,6 +104,11 @@ def test_geojson_is_a_feature_collection_of_points(session):
     assert properties["treatments"] == ["ketamine-iv-infusion"]
     assert properties["conditions"] == ["crps"]
     assert "latitude" not in properties
+    assert properties["hours"] == [] and properties["prices"] == []
+    assert properties["telehealth"] is None and properties["languages"] == []
+    manhattan = [f["properties"] for f in features if f["properties"]["name"] == TWO_SITES]
+    assert [p["hours"] for p in manhattan] == [NEW_YORK_HOURS, WHITE_PLAINS_HOURS]
+    assert {name: manhattan[0][name] for name in DETAILS} == DETAILS  # JSON values, not text
     unlocated = next(f for f in features if f["properties"]["name"] == FORMULA_NAME)
     assert unlocated["geometry"] is None  # raw data: GeoJSON needs no spreadsheet escaping
     assert not {f["properties"]["name"] for f in features} & set(UNPUBLISHED)
