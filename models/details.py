@@ -8,8 +8,11 @@ from typing import Any
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 CLOCK = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
-PAYMENT_KINDS = ("private-insurance", "medicare", "medicaid", "tricare-va", "workers-comp",
-                 "self-pay", "financing", "hsa-fsa")
+PAYMENT_LABELS = {"private-insurance": "Private insurance", "medicare": "Medicare",
+                  "medicaid": "Medicaid", "tricare-va": "TRICARE or VA",
+                  "workers-comp": "Workers' compensation", "self-pay": "Self-pay",
+                  "financing": "Financing", "hsa-fsa": "HSA or FSA"}
+PAYMENT_KINDS = tuple(PAYMENT_LABELS)
 PRICE_PER = ("infusion", "session", "series", "consultation")
 
 
