@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from tests.api_fixtures import TWO_SITES, XSS_NAME
+from tests.api_fixtures import (
+    DETAILS,
+    NEW_YORK_HOURS,
+    TWO_SITES,
+    WHITE_PLAINS_HOURS,
+    XSS_NAME,
+)
 from tests.public_fixtures import UNPUBLISHED
 
 
@@ -44,9 +50,41 @@ def test_a_clinic_carries_every_documented_field(api, api_directory):
     assert body["last_verified"] == "2026-10-01T00:00:00Z"
     assert body["locations"][0] == {"street": "350 W 31st St", "locality": "New York",
                                     "region": "US-NY", "postal_code": "10001", "country": "US",
-                                    "lat": 40.7506, "lon": -73.9972}
+                                    "lat": 40.7506, "lon": -73.9972, "hours": NEW_YORK_HOURS}
     assert body["locations"][1]["locality"] == "White Plains"
     assert "distance_km" not in body
+
+
+def test_a_clinic_carries_its_details_and_where_they_came_from(api, api_directory):
+    _, body, _ = api(f"/clinics/{api_directory[TWO_SITES]}")
+    assert {name: body[name] for name in DETAILS} == DETAILS
+    assert body["description"] == f"{TWO_SITES} treats chronic pain."
+    assert [location["hours"] for location in body["locations"]] == [NEW_YORK_HOURS,
+                                                                     WHITE_PLAINS_HOURS]
+    crawled = {"source": "manhattan-ketamine", "url": "https://manhattan-ketamine.example/fees",
+               "fetched_at": "2026-10-01T08:30:00Z"}
+    assert body["provenance"] == {
+        "description": crawled, "hours": crawled, "prices": crawled, "payment": crawled,
+        "telehealth": {"editor": "dana", "at": "2026-10-02T09:15:00Z"},
+        "accepting_new_patients": crawled, "referral_required": None, "languages": crawled}
+
+
+def test_a_clinic_that_states_no_details_says_so_with_nulls_and_empty_lists(api, api_directory):
+    _, body, _ = api("/clinics/toronto-pain-centre")
+    assert {name: body[name] for name in DETAILS} == {
+        "prices": [], "payment": [], "telehealth": None, "accepting_new_patients": None,
+        "referral_required": None, "languages": []}
+    assert body["locations"][0]["hours"] == []
+    assert set(body["provenance"].values()) == {None}
+
+
+def test_lists_carry_the_details_too_but_no_provenance(api):
+    _, body, _ = api("/clinics?locality=White%20Plains")
+    item = body["items"][0]
+    assert item["payment"] == DETAILS["payment"] and item["telehealth"] is True
+    assert [location["hours"] for location in item["locations"]] == [WHITE_PLAINS_HOURS,
+                                                                     NEW_YORK_HOURS]
+    assert "provenance" not in item
 
 
 @pytest.mark.parametrize("query, expected", [

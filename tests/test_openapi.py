@@ -26,6 +26,8 @@ CASES = [
     "/clinics?condition=nothing",
     "/clinics?sort=distance",
     "/clinics/manhattan-ketamine-center",
+    "/clinics/toronto-pain-centre",
+    "/clinics?locality=White%20Plains",
     "/clinics/script-alert-x-script-pain-clinic",
     "/clinics/pending-ketamine-place",
     "/resources",
@@ -84,6 +86,29 @@ def test_real_responses_match_the_document(client, api_directory, path):
         assert again.status_code == 304
         _, get = operation(path)
         assert "304" in get["responses"]
+
+
+@pytest.mark.parametrize("change", [
+    lambda body: body["locations"][0]["hours"][0].update(day="Monday"),
+    lambda body: body["locations"][0]["hours"][0].update(opens="9am"),
+    lambda body: body["locations"][0]["hours"][0].update(closes="25:00"),
+    lambda body: body["prices"][0].update(per="hour"),
+    lambda body: body["prices"][0].update(currency="usd"),
+    lambda body: body["prices"][0].update(amount="450"),
+    lambda body: body["payment"].append("cash"),
+    lambda body: body["languages"].append("eng"),
+    lambda body: body.update(telehealth="yes"),
+    lambda body: body.update(referral_required=0),
+    lambda body: body["provenance"].update(prices={"source": "x"}),
+])
+def test_the_details_are_described_precisely(client, api_directory, change):
+    path = "/clinics/manhattan-ketamine-center"
+    body = client.get(f"/api/v1{path}").get_json()
+    validate(response_schema(path, 200), body)
+    change(body)
+    validator = Draft202012Validator(response_schema(path, 200), registry=REGISTRY,
+                                     format_checker=FormatChecker())
+    assert not validator.is_valid(body)
 
 
 def test_every_documented_parameter_is_accepted(client, api_directory):

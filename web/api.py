@@ -8,17 +8,19 @@ escaped as well, so that no browser can take a response for HTML.
 import difflib
 import json
 import re
+from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import select
 
 from models import RESOURCE_KINDS, Clinic, Location, Resource, Term
+from models.entries import DETAIL_FIELDS
 from reliefmap.geocode import geocode_place, suggest_places
 from web import queries
 from web.cache import request_cache
 from web.db import get_session
-from web.openapi import DOCUMENT
+from web.openapi import DOCUMENT, PROVENANCE_FIELDS
 from web.params import BadParameter, integer, kilometres, text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -154,7 +156,8 @@ def clinic_filters(session) -> dict:
 def location_json(location: Location) -> dict:
     return {"street": location.street, "locality": location.locality,
             "region": location.region, "postal_code": location.postal_code,
-            "country": location.country, "lat": location.latitude, "lon": location.longitude}
+            "country": location.country, "lat": location.latitude, "lon": location.longitude,
+            "hours": location.hours}
 
 
 def clinic_json(clinic: Clinic, location: Location | None = None) -> dict:
@@ -165,7 +168,28 @@ def clinic_json(clinic: Clinic, location: Location | None = None) -> dict:
             "website": clinic.website, "email": clinic.email, "status": clinic.status,
             "locations": [location_json(loc) for loc in locations],
             "treatments": clinic.treatments, "conditions": clinic.conditions,
+            **{name: getattr(clinic, name) for name in DETAIL_FIELDS},
             "last_verified": _timestamp(clinic.last_verified)}
+
+
+def provenance_json(clinic: Clinic) -> dict:
+    """Where each detail came from: a source's page and when it was fetched, or an editor and
+    when they set it; null when unknown."""
+    recorded = clinic.provenance or {}
+    return {name: _origin(recorded.get(name)) for name in PROVENANCE_FIELDS}
+
+
+def _origin(origin: dict | None) -> dict | None:
+    if not origin:
+        return None
+    if "editor" in origin:
+        return {"editor": origin["editor"], "at": _timestamp(_parse(origin.get("at")))}
+    return {"source": origin.get("source"), "url": origin.get("url"),
+            "fetched_at": _timestamp(_parse(origin.get("fetched_at")))}
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def resource_json(resource: Resource) -> dict:
@@ -230,7 +254,7 @@ def clinic(slug: str):
         if merged is not None:  # merged into another entry: its old address still leads there
             abort(redirect(url_for("api.clinic", slug=merged), 301))
         raise BadRequest(f"no published clinic '{slug[:80]}'", status=404)
-    return clinic_json(found)
+    return {**clinic_json(found), "provenance": provenance_json(found)}
 
 
 @bp.get("/resources")

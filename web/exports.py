@@ -19,13 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import PUBLISHED, Clinic
-from models.entries import clinic_fields
+from models.details import hours_text, prices_text
+from models.entries import DETAIL_FIELDS, clinic_fields
 from reliefmap.errors import UserError
 
 BATCH = 500
 CSV_COLUMNS = ("id", "slug", "name", "description", "website", "email", "phone", "status",
                "street", "locality", "region", "postal_code", "country", "latitude", "longitude",
-               "treatments", "conditions", "last_verified")
+               "treatments", "conditions", "last_verified", "hours", *DETAIL_FIELDS)
+# Cells that hold a list of records read as one line of text; other lists are joined by ;.
+CSV_TEXT = {"hours": hours_text, "prices": prices_text}
 # Spreadsheets run cells that start with these as formulas; crawled text must stay text.
 FORMULA_STARTS = ("=", "@", "+", "-", "\t", "\r")
 # Cells that may keep a leading sign: a plain number (-73.99) or a phone number (+1 212 555 0101).
@@ -55,6 +58,8 @@ def spreadsheet_safe(value) -> str:
     """A cell value as text that no spreadsheet will run as a formula."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         value = ";".join(value)
     text = str(value)
@@ -74,10 +79,16 @@ def csv_text(rows: Iterable[Iterable]) -> Iterator[str]:
         buffer.truncate()
 
 
+def csv_cell(row: dict, name: str) -> str:
+    """One CSV cell: hours and prices as one line of text, lists joined by ;, flags true/false."""
+    value = row[name]
+    return spreadsheet_safe(CSV_TEXT[name](value) if name in CSV_TEXT else value)
+
+
 def clinics_csv(session: Session) -> Iterator[str]:
-    """The directory as CSV: one row per clinic location, treatments and conditions joined by ;."""
+    """The directory as CSV: one row per clinic location, with that location's hours."""
     yield from csv_text([CSV_COLUMNS])
-    yield from csv_text([spreadsheet_safe(row[name]) for name in CSV_COLUMNS]
+    yield from csv_text([csv_cell(row, name) for name in CSV_COLUMNS]
                         for row in location_rows(session))
 
 

@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API (its schemas are JSON Schema 2020-12)."""
 
+from models.details import CLOCK, DAYS, PAYMENT_KINDS, PRICE_PER
+from models.entries import DETAIL_FIELDS
 from web.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 
 
@@ -47,6 +49,38 @@ TERM_PARAMETERS = [
            {"type": "string"}),
 ]
 SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+NOT_STATED = " Null where the clinic's pages do not say."
+CLINIC_PROPERTIES = {
+    "id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
+    "description": _nullable("string", description="The clinic's own short description, "
+                                                   "plain text."),
+    "phone": _nullable("string", description="E.164"),
+    "website": _nullable("string"), "email": _nullable("string"),
+    "status": {"enum": ["active", "temporarily-closed", "closed"]},
+    "locations": {"type": "array", "items": _ref("Location")},
+    "treatments": STRING_LIST, "conditions": STRING_LIST,
+    "prices": {"type": "array", "items": _ref("Price"),
+               "description": "What the clinic charges; empty where its pages do not say."},
+    "payment": {"type": "array", "items": {"enum": list(PAYMENT_KINDS)}, "uniqueItems": True,
+                "description": "Ways to pay the clinic accepts, sorted; empty where its pages "
+                               "do not say."},
+    "telehealth": _nullable("boolean", description="Whether the clinic sees patients by "
+                                                   "video or phone." + NOT_STATED),
+    "accepting_new_patients": _nullable("boolean", description="Whether the clinic takes new "
+                                                               "patients now." + NOT_STATED),
+    "referral_required": _nullable("boolean", description="Whether a physician's referral is "
+                                                          "needed." + NOT_STATED),
+    "languages": {"type": "array", "uniqueItems": True,
+                  "items": {"type": "string", "pattern": "^[a-z]{2}$"},
+                  "description": "ISO 639-1 codes of the languages the clinic serves patients "
+                                 "in, sorted; empty where its pages do not say."},
+    "last_verified": _nullable("string", format="date-time"),
+}
+CLINIC_REQUIRED = list(CLINIC_PROPERTIES)
+# The details a clinic's API entry says the origin of; hours are those of every location.
+PROVENANCE_FIELDS = ("description", "hours", *DETAIL_FIELDS)
+# Where a published value came from: a crawled page, or an editor's hand.
+ORIGIN = {"oneOf": [_ref("Crawled"), _ref("Edited"), {"type": "null"}]}
 
 SCHEMAS = {
     "Error": _object({
@@ -60,21 +94,42 @@ SCHEMAS = {
         "postal_code": _nullable("string"),
         "country": _nullable("string", description="ISO 3166-1 alpha-2 code"),
         "lat": _nullable("number"), "lon": _nullable("number"),
+        "hours": {"type": "array", "items": _ref("Hours"),
+                  "description": "Opening hours of this place, one entry per day and interval "
+                                 "(a lunch break gives two); empty where its pages do not say."},
+    }),
+    "Hours": _object({
+        "day": {"enum": list(DAYS)},
+        "opens": {"type": "string", "pattern": CLOCK, "description": "HH:MM, local time"},
+        "closes": {"type": "string", "pattern": CLOCK, "description": "HH:MM, local time"},
+    }),
+    "Price": _object({
+        "amount": {"type": "number", "exclusiveMinimum": 0},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$",
+                     "description": "ISO 4217 code"},
+        "per": {"enum": [*PRICE_PER, None], "description": "What one amount pays for."},
+        "treatment": _nullable("string", description="The treatment it is for: a treatment "
+                                                     "slug (see /taxonomy)."),
+    }),
+    "Crawled": _object({
+        "source": {"type": "string", "description": "The source's name."},
+        "url": {"type": "string", "description": "The page the value was read from."},
+        "fetched_at": _nullable("string", format="date-time"),
+    }),
+    "Edited": _object({
+        "editor": {"type": "string", "description": "The editor who set the value."},
+        "at": _nullable("string", format="date-time"),
     }),
     "Clinic": _object({
-        "id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
-        "description": _nullable("string"),
-        "phone": _nullable("string", description="E.164"),
-        "website": _nullable("string"), "email": _nullable("string"),
-        "status": {"enum": ["active", "temporarily-closed", "closed"]},
-        "locations": {"type": "array", "items": _ref("Location")},
-        "treatments": STRING_LIST, "conditions": STRING_LIST,
-        "last_verified": _nullable("string", format="date-time"),
+        **CLINIC_PROPERTIES,
         "distance_km": {"type": ["number", "null"],
                         "description": "From the `near` place to the nearest location; only "
                                        "present when `near` was given."},
-    }, required=["id", "slug", "name", "description", "phone", "website", "email", "status",
-                 "locations", "treatments", "conditions", "last_verified"]),
+    }, required=CLINIC_REQUIRED),
+    "ClinicDetail": _object({
+        **CLINIC_PROPERTIES,
+        "provenance": _object({name: ORIGIN for name in PROVENANCE_FIELDS}),
+    }),
     "Resource": _object({
         "id": {"type": "integer"}, "slug": {"type": "string"}, "title": {"type": "string"},
         "url": {"type": "string"}, "kind": {"type": "string"},
@@ -169,7 +224,8 @@ DOCUMENT = {
             *PAGE_PARAMETERS,
         ], _json("A page of matching clinics.", _ref("ClinicPage")), BAD_REQUEST),
         "/clinics/{slug}": _get("One published clinic", [SLUG_PARAMETER],
-                                _json("The clinic.", _ref("Clinic")), NOT_FOUND),
+                                _json("The clinic, with where each detail came from.",
+                                      _ref("ClinicDetail")), NOT_FOUND),
         "/resources": _get("List published patient resources", [
             _query("kind", "article, support-group, organization, video, story or forum.",
                    {"type": "string"}),

@@ -15,14 +15,13 @@ from crawler.normalise import (
     website_for,
 )
 from crawler.pipelines import CountingPipeline
+from models import details
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DESCRIPTION_LIMIT = 500
-DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
-PAYMENT_KINDS = frozenset({"private-insurance", "medicare", "medicaid", "tricare-va",
-                           "workers-comp", "self-pay", "financing", "hsa-fsa"})
-PRICE_PER = {"infusion", "session", "series", "consultation", None}
+CLOCK = re.compile(details.CLOCK)
+PAYMENT_KINDS = frozenset(details.PAYMENT_KINDS)
+PRICE_PER = {*details.PRICE_PER, None}
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 FLAGS = ("telehealth", "accepting_new_patients", "referral_required")
 
@@ -35,7 +34,7 @@ def short_description(text: str | None) -> str | None:
 
 
 def valid_hours(entry) -> bool:
-    return (isinstance(entry, dict) and entry.get("day") in DAYS
+    return (isinstance(entry, dict) and entry.get("day") in details.DAYS
             and all(CLOCK.match(str(entry.get(key, ""))) for key in ("opens", "closes"))
             and entry["opens"] < entry["closes"])
 
