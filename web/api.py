@@ -18,13 +18,15 @@ from reliefmap.geocode import geocode_place, suggest_places
 from web import queries
 from web.cache import request_cache
 from web.db import get_session
+from web.details import detail_filters
 from web.openapi import DOCUMENT
 from web.params import BadParameter, integer, kilometres, text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CLINIC_PARAMETERS = {"q", "condition", "treatment", "country", "region", "locality", "near",
-                     "radius", "sort", "page", "per_page"}
+                     "radius", "sort", "page", "per_page", "payment", "telehealth",
+                     "accepting_new_patients", "open", "language"}
 RESOURCE_PARAMETERS = {"q", "kind", "condition", "page", "per_page"}
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
@@ -129,7 +131,7 @@ def clinic_filters(session) -> dict:
         "q": text("q"),
         "condition": _term(session, "condition"), "treatment": _term(session, "treatment"),
         "country": country, "region": _code("region", REGION, "US-NY"),
-        "locality": text("locality"),
+        "locality": text("locality"), "details": detail_filters(),
         "sort": request.args.get("sort", "name"),
         "page": integer("page", 1), "per_page": _page_size(),
     }
