@@ -165,10 +165,8 @@ def at(app, moment: str) -> None:
 
 
 def hours_today(page: str) -> str:
-    return " ".join(re.search(r'<p class="hours-today">(.*?)</p>', page, re.S).group(1)
-                    .replace('<span class="label">', "").replace("</span>", "")
-                    .replace('<strong class="is-open">', "").replace('<strong class="is-closed">', "")
-                    .replace("</strong>", "").split())
+    found = re.search(r'<p class="hours-today">(.*?)</p>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", found).split())
 
 
 @pytest.mark.parametrize("moment, today", [

@@ -213,9 +213,12 @@ def clinics():
             item["distance_km"] = hit.distance_km
         items.append(item)
     data = _page(results, items)
-    data["facets"] = {"conditions": results.facets.conditions,
-                      "treatments": results.facets.treatments,
-                      "regions": results.facets.regions}
+    facets = results.facets
+    data["facets"] = {"conditions": facets.conditions, "treatments": facets.treatments,
+                      "regions": facets.regions, "payment": facets.payment,
+                      "languages": facets.languages, "open_days": facets.days,
+                      "telehealth": {"true": facets.telehealth},
+                      "accepting_new_patients": {"true": facets.accepting_new_patients}}
     place = results.place
     data["near"] = ({"label": place.label, "lat": place.lat, "lon": place.lon,
                      "country": place.country, "region": place.region} if place else None)
