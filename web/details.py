@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pytz
 from babel import Locale
+from babel.core import get_global
 from babel.numbers import UnknownCurrencyError, format_currency
 from flask import current_app, request
 from timezonefinder import TimezoneFinder
@@ -108,7 +108,7 @@ def location_zone(location: Location) -> ZoneInfo | None:
                              location.country))
     name = _zone_at(round(point[0], 4), round(point[1], 4)) if point else None
     if name is None and location.country:
-        zones = pytz.country_timezones.get(location.country.upper(), [])
+        zones = get_global("territory_zones").get(location.country.upper(), [])
         name = zones[0] if len(zones) == 1 else None
     try:
         return ZoneInfo(name) if name else None
