@@ -109,3 +109,13 @@ def test_language_names_and_choices_by_name():
     assert details.language_choices({"fr": 2, "es": 1}, "de") == [
         ("fr", "French", 2), ("de", "German", 0), ("es", "Spanish", 1)]
     assert details.is_language_code("es") and not details.is_language_code("xx")
+
+
+def test_malformed_entries_are_skipped_not_shown():
+    hours = [{"day": "Mo", "opens": "09:00"}, {"day": "Xx", "opens": "09:00", "closes": "17:00"},
+             {"day": "Tu", "opens": "09:00", "closes": "17:00"}]
+    opening = details.opening(hours, LOS_ANGELES, at("2026-12-07T17:30"))
+    assert [row.intervals for row in opening.week][:2] == [[], [("09:00", "17:00")]]
+    assert not details.is_price({"amount": "450", "currency": "USD"})
+    assert not details.is_price({"amount": 450}) and details.is_price(
+        {"amount": 450.5, "currency": "USD"})

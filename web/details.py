@@ -75,6 +75,12 @@ def _money(amount: float, currency: str) -> str:
         return f"{amount:,.2f} {currency}"
 
 
+def is_price(price) -> bool:
+    """An entry of `Clinic.prices` that can be shown: an amount and a currency code."""
+    return (isinstance(price, dict) and isinstance(price.get("amount"), int | float)
+            and isinstance(price.get("currency"), str))
+
+
 def price_text(price: dict, terms: dict) -> str:
     """"$450 per infusion · Ketamine IV infusion" (what it is per and for, when stated)."""
     words = [_money(price["amount"], price["currency"])]
@@ -156,8 +162,9 @@ class Opening:
 def _by_day(hours: list[dict]) -> dict[str, list[tuple[str, str]]]:
     days: dict[str, list[tuple[str, str]]] = {day: [] for day in DAYS}
     for entry in hours or []:
-        if entry.get("day") in days:
-            days[entry["day"]].append((entry["opens"], entry["closes"]))
+        opens, closes = entry.get("opens"), entry.get("closes")
+        if entry.get("day") in days and isinstance(opens, str) and isinstance(closes, str):
+            days[entry["day"]].append((opens, closes))
     return {day: sorted(intervals) for day, intervals in days.items()}
 
 

@@ -146,8 +146,7 @@ def clinics():
     return render_template(
         "public/clinics.html", results=results, wanted=wanted, chosen=chosen,
         detail_chips=details.active_filters(chosen), payment_labels=details.PAYMENT_LABELS,
-        day_names=details.DAY_NAMES,
-        near=near_text, place=place,
+        day_names=details.DAY_NAMES, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
         wider=next((r for r in RADII_KM if r > radius), None),
         terms=queries.term_labels(session))
@@ -219,7 +218,8 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
         error=error, nearby=queries.nearby_clinics(session, clinic),
         openings=[(location, opening) for location in clinic.locations
                   if (opening := details.location_opening(location, at))],
-        prices=[details.price_text(price, terms) for price in clinic.prices or []],
+        prices=[details.price_text(price, terms) for price in clinic.prices or []
+                if details.is_price(price)],
         payment_labels=details.PAYMENT_LABELS, provenance=details.provenance,
         json_ld=clinic_json_ld(clinic, terms)), status
 
@@ -294,20 +294,21 @@ def _details_json_ld(clinic: Clinic, terms: dict) -> dict:
     """The stated details as schema.org: hours (per location when there are several), offers
     and price range, payment, languages, new patients."""
     data = {}
-    hours = [(location, _hours_json_ld(location.hours)) for location in clinic.locations]
-    if len(hours) == 1 and hours[0][1]:
-        data["openingHoursSpecification"] = hours[0][1]
-    elif any(specification for _, specification in hours):
+    hours = [_hours_json_ld(location.hours) for location in clinic.locations]
+    if len(hours) == 1 and hours[0]:
+        data["openingHoursSpecification"] = hours[0]
+    elif any(hours):
         data["location"] = [{"@type": "Place", "address": address,
                              "openingHoursSpecification": specification}
-                            for address, (_, specification) in
+                            for address, specification in
                             zip(_addresses(clinic), hours, strict=True) if specification]
-    prices = clinic.prices or []
+    prices = [price for price in clinic.prices or [] if details.is_price(price)]
     if prices:
         data["makesOffer"] = [{"@type": "Offer", "price": price["amount"],
                                "priceCurrency": price["currency"],
                                "description": details.price_text(price, terms)}
                               for price in prices]
+    if len({price["currency"] for price in prices}) == 1:  # a range only within one currency
         amounts = sorted(prices, key=lambda price: price["amount"])
         data["priceRange"] = " – ".join(dict.fromkeys(
             details.price_text({**price, "per": None, "treatment": None}, terms)
