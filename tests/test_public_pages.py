@@ -326,3 +326,15 @@ def test_a_bad_detail_filter_is_a_one_line_400(client, details_directory, query,
     response = client.get(f"/clinics?{query}")
     assert response.status_code == 400
     assert message in text_of(response)
+
+
+def test_a_temporarily_closed_clinic_never_says_open_now(app, client, database, directory):
+    from models import Clinic
+
+    with database.write_session.begin() as session:
+        newark = session.query(Clinic).filter_by(name="Newark Infusion Suite").one()
+        newark.locations[0].hours = [{"day": "Fr", "opens": "08:00", "closes": "18:00"}]
+    at(app, "2026-12-04T17:30")  # Friday 12:30 in Newark
+    page = text_of(client.get("/clinics/newark-infusion-suite"))
+    assert hours_today(page) == "Today, Friday: 08:00–18:00"
+    assert "Open now" not in page
