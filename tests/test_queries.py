@@ -8,6 +8,7 @@ from models import Clinic, Location, Source, SourceRecord, Term
 from reliefmap.geocode import geocode_place
 from tests.public_fixtures import UNPUBLISHED
 from web import queries
+from web.details import DetailFilter
 
 
 @pytest.fixture
@@ -238,7 +239,7 @@ def detailed(database, details_directory):
 
 
 def by_details(session, **details):
-    return set(names(queries.find_clinics(session, details=queries.DetailFilter(**details))))
+    return set(names(queries.find_clinics(session, details=DetailFilter(**details))))
 
 
 def test_a_payment_filter_keeps_the_clinics_that_state_every_kind_chosen(detailed):
@@ -277,10 +278,10 @@ def test_a_language_keeps_clinics_that_serve_patients_in_it(detailed):
 
 
 def test_clinics_that_state_nothing_are_not_hidden_without_a_detail_filter(detailed):
-    found = queries.find_clinics(detailed, details=queries.DetailFilter())
+    found = queries.find_clinics(detailed, details=DetailFilter())
     assert found.total == 9 and "Buffalo Nerve Block Clinic" in names(found)
     with_words = queries.find_clinics(detailed, condition="crps",
-                                      details=queries.DetailFilter(language="es"))
+                                      details=DetailFilter(language="es"))
     assert names(with_words) == ["Los Angeles Ketamine Clinic"]
 
 
@@ -292,7 +293,7 @@ def test_detail_facets_count_the_clinics_stating_each_detail(detailed):
     assert facets.languages == {"en": 1, "es": 2, "fr": 1}
     assert facets.days == {"Mo": 2, "Tu": 1, "We": 1, "Th": 1, "Fr": 1, "Sa": 1}
     narrowed = queries.find_clinics(
-        detailed, details=queries.DetailFilter(telehealth=True)).facets
+        detailed, details=DetailFilter(telehealth=True)).facets
     assert narrowed.payment == {"medicare": 2, "self-pay": 1, "medicaid": 1,
                                 "private-insurance": 1}
     assert narrowed.days == {"Mo": 1, "Tu": 1, "We": 1, "Th": 1, "Fr": 1, "Sa": 1}
@@ -301,14 +302,14 @@ def test_detail_facets_count_the_clinics_stating_each_detail(detailed):
 def test_detail_filters_and_facets_work_near_a_place(detailed):
     near = geocode_place("10001")
     found = queries.find_clinics(detailed, near=near, radius_km=50, sort="distance",
-                                 details=queries.DetailFilter(payment=("medicare",)))
+                                 details=DetailFilter(payment=("medicare",)))
     assert names(found) == ["Manhattan Ketamine Center", "Brooklyn Nerve Pain Relief"]
     assert found.facets.payment == {"medicare": 2, "medicaid": 1}
     assert (found.facets.telehealth, found.facets.accepting_new_patients) == (1, 0)
     assert found.facets.days == {"Mo": 1, "Sa": 1}
     assert found.facets.languages == {"es": 1}
     saturday = queries.find_clinics(detailed, near=near, radius_km=50,
-                                    details=queries.DetailFilter(open_day="Sa"))
+                                    details=DetailFilter(open_day="Sa"))
     assert names(saturday) == ["Brooklyn Nerve Pain Relief"]
 
 
@@ -327,5 +328,5 @@ def test_a_day_is_matched_on_any_location_and_counted_once_per_clinic(database,
         assert facets.days == {"Tu": 1, "Su": 1}
         # In a place, only that place's locations count.
         in_toronto = queries.find_clinics(session, locality="Toronto",
-                                          details=queries.DetailFilter(open_day="Su"))
+                                          details=DetailFilter(open_day="Su"))
         assert in_toronto.total == 0

@@ -15,10 +15,9 @@ from sqlalchemy import select
 
 from models import RESOURCE_KINDS, Clinic, Location, Resource, Term
 from reliefmap.geocode import geocode_place, suggest_places
-from web import queries
+from web import details, queries
 from web.cache import request_cache
 from web.db import get_session
-from web.details import detail_filters
 from web.openapi import DOCUMENT
 from web.params import BadParameter, integer, kilometres, text
 
@@ -131,7 +130,7 @@ def clinic_filters(session) -> dict:
         "q": text("q"),
         "condition": _term(session, "condition"), "treatment": _term(session, "treatment"),
         "country": country, "region": _code("region", REGION, "US-NY"),
-        "locality": text("locality"), "details": detail_filters(),
+        "locality": text("locality"), "details": details.detail_filters(),
         "sort": request.args.get("sort", "name"),
         "page": integer("page", 1), "per_page": _page_size(),
     }

@@ -13,14 +13,14 @@ from babel.numbers import UnknownCurrencyError, format_currency
 from flask import current_app, request
 from timezonefinder import TimezoneFinder
 
-from crawler.pipelines.normalise import DAYS, PAYMENT_KINDS
+from crawler.pipelines.normalise import PAYMENT_KINDS
 from models import Clinic, Location
 from reliefmap.geocode import geocode_address
 from web.params import BadParameter
-from web.queries import DetailFilter
 
-DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                            "Sunday"), strict=True))
+DAY_NAMES = {"Mo": "Monday", "Tu": "Tuesday", "We": "Wednesday", "Th": "Thursday",
+             "Fr": "Friday", "Sa": "Saturday", "Su": "Sunday"}
+DAYS = tuple(DAY_NAMES)
 PAYMENT_LABELS = {
     "private-insurance": "Private health insurance",
     "medicare": "Medicare",
@@ -241,6 +241,18 @@ def provenance(clinic: Clinic, field: str) -> Provenance | None:
 
 
 # Filters --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DetailFilter:
+    """The details a clinic must state: every payment kind given, telehealth, accepting new
+    patients, a location open on a day (Mo..Su), a language (ISO 639-1)."""
+
+    payment: tuple[str, ...] = ()
+    telehealth: bool = False
+    accepting_new_patients: bool = False
+    open_day: str | None = None
+    language: str | None = None
+
 
 def _flag(name: str) -> bool:
     raw = request.args.get(name, "").strip().lower()

@@ -28,12 +28,12 @@ import pycountry
 from sqlalchemy import Text, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.pipelines.normalise import DAYS
 from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
 from web import search
 from web.cache import cached
+from web.details import DAYS, DetailFilter
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_RADIUS_KM = 50
@@ -56,37 +56,24 @@ class ClinicHit:
     distance_km: float | None = None
 
 
-@dataclass(frozen=True)
-class DetailFilter:
-    """The details a clinic must state: every payment kind given, telehealth, accepting new
-    patients, a location open on a day (Mo..Su), a language (ISO 639-1)."""
-
-    payment: tuple[str, ...] = ()
-    telehealth: bool = False
-    accepting_new_patients: bool = False
-    open_day: str | None = None
-    language: str | None = None
-
-    def clinic_clauses(self) -> list:
-        clauses = [_states(Clinic.payment, kind) for kind in self.payment]
-        if self.telehealth:
-            clauses.append(Clinic.telehealth.is_(True))
-        if self.accepting_new_patients:
-            clauses.append(Clinic.accepting_new_patients.is_(True))
-        if self.language:
-            clauses.append(_states(Clinic.languages, self.language))
-        return clauses
-
-    def location_clauses(self) -> list:
-        return [_states(Location.hours, self.open_day)] if self.open_day else []
-
-
 NO_DETAILS = DetailFilter()
 
 
 def _states(column, token: str):
     """The JSON column holds the string `token` (a list element or a day)."""
     return cast(column, Text).like(f'%"{token}"%')
+
+
+def _detail_filters(details: DetailFilter) -> list:
+    """Filters on Clinic for the details asked for (an open day is a location's)."""
+    filters = [_states(Clinic.payment, kind) for kind in details.payment]
+    if details.telehealth:
+        filters.append(Clinic.telehealth.is_(True))
+    if details.accepting_new_patients:
+        filters.append(Clinic.accepting_new_patients.is_(True))
+    if details.language:
+        filters.append(_states(Clinic.languages, details.language))
+    return filters
 
 
 @dataclass
@@ -172,7 +159,7 @@ def _page_bounds(page: int, per_page: int) -> tuple[int, int]:
 
 
 def _location_filters(country, region, locality, details: DetailFilter = NO_DETAILS) -> list:
-    filters = details.location_clauses()
+    filters = [_states(Location.hours, details.open_day)] if details.open_day else []
     if country:
         filters.append(Location.country == country.upper())
     if region:
@@ -186,7 +173,7 @@ def _clinic_filters(session: Session, q, condition, treatment, location_filters,
                     details: DetailFilter, few_rows: bool = False) -> list:
     """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first), each row's
     terms are probed (EXISTS) instead of gathering every clinic with the term (IN) first."""
-    filters = [*LISTED, *details.clinic_clauses()]
+    filters = [*LISTED, *_detail_filters(details)]
     for slug in (condition, treatment):
         if slug:
             slugs = with_descendants(session, slug)

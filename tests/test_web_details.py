@@ -1,4 +1,4 @@
-"""The clinic details in words: hours and "open now" in the location's own time zone, prices,
+"""web/details.py: the clinic details in words: hours and "open now" in the location's own time
 time zones from coordinates or the address, where a value came from."""
 
 from datetime import UTC, datetime
