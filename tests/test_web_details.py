@@ -1,4 +1,4 @@
-"""web/details.py: the clinic details in words: hours and "open now" in the location's own time
+"""web/details.py: hours and "open now" in the location's own time zone, prices in words,
 time zones from coordinates or the address, where a value came from."""
 
 from datetime import UTC, datetime
