@@ -6,12 +6,21 @@ them out.
 
 from typing import Any
 
-DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+DAY_NAMES = {"Mo": "Monday", "Tu": "Tuesday", "We": "Wednesday", "Th": "Thursday",
+             "Fr": "Friday", "Sa": "Saturday", "Su": "Sunday"}
+DAYS = tuple(DAY_NAMES)
 CLOCK = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
-PAYMENT_LABELS = {"private-insurance": "Private insurance", "medicare": "Medicare",
-                  "medicaid": "Medicaid", "tricare-va": "TRICARE or VA",
-                  "workers-comp": "Workers' compensation", "self-pay": "Self-pay",
-                  "financing": "Financing", "hsa-fsa": "HSA or FSA"}
+# Payment kinds in the words patients read them in (the site, the HSDS attribute terms).
+PAYMENT_LABELS = {
+    "private-insurance": "Private health insurance",
+    "medicare": "Medicare",
+    "medicaid": "Medicaid",
+    "tricare-va": "TRICARE or VA Community Care",
+    "workers-comp": "Workers' compensation",
+    "self-pay": "Self-pay (out of network)",
+    "financing": "Financing (e.g. CareCredit)",
+    "hsa-fsa": "HSA or FSA card",
+}
 PAYMENT_KINDS = tuple(PAYMENT_LABELS)
 PRICE_PER = ("infusion", "session", "series", "consultation")
 

@@ -105,3 +105,47 @@ def directory(database, config):
                 "conditions": terms, "treatments": []})
     return {name: slugify(name) for name in
             [row[0] for row in CLINICS] + [row[0] for row in RESOURCES]}
+
+
+CRAWLED = {"source": "sample-directory", "url": "https://la-ketamine.example/fees", "run_id": 1,
+           "fetched_at": "2026-11-20T10:00:00"}
+WEEKDAYS_9_TO_5 = [{"day": day, "opens": "09:00", "closes": "17:00"}
+                   for day in ("Mo", "Tu", "We", "Th")]
+# name -> (clinic details, hours of its location)
+DETAILS = {
+    "Los Angeles Ketamine Clinic": (
+        {"prices": [{"amount": 450, "currency": "USD", "per": "infusion",
+                     "treatment": "ketamine-iv-infusion"},
+                    {"amount": 2400, "currency": "USD", "per": "series", "treatment": None}],
+         "payment": ["medicare", "self-pay"], "telehealth": True, "accepting_new_patients": True,
+         "referral_required": False, "languages": ["en", "es"]},
+        [*WEEKDAYS_9_TO_5, {"day": "Fr", "opens": "09:00", "closes": "12:00"},
+         {"day": "Fr", "opens": "13:00", "closes": "17:00"}]),
+    "Manhattan Ketamine Center": (
+        {"payment": ["medicare"], "telehealth": False, "accepting_new_patients": False},
+        [{"day": "Mo", "opens": "08:00", "closes": "16:00"}]),
+    "Brooklyn Nerve Pain Relief": (
+        {"payment": ["medicaid", "medicare"], "telehealth": True, "languages": ["es"]},
+        [{"day": "Sa", "opens": "10:00", "closes": "14:00"}]),
+    "Toronto Pain Centre": (
+        {"payment": ["private-insurance"], "telehealth": True, "languages": ["fr"],
+         "accepting_new_patients": True}, []),
+}
+
+
+@pytest.fixture
+def details_directory(database, directory):
+    """The sample directory where four clinics state details (DETAILS), crawled from a page of
+    sample-directory on 20 November 2026, except Los Angeles's payment, set by an editor."""
+    from sqlalchemy import select
+
+    with database.write_session.begin() as session:
+        for name, (fields, hours) in DETAILS.items():
+            clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+            apply_clinic_fields(session, clinic, {**fields, "hours": hours})
+            clinic.provenance = {field: CRAWLED for field in [*fields, "hours"]}
+        los_angeles = session.scalar(select(Clinic).where(
+            Clinic.name == "Los Angeles Ketamine Clinic"))
+        los_angeles.provenance = {**los_angeles.provenance,
+                                  "payment": {"editor": "ed", "at": "2026-12-01T09:30:00"}}
+    return directory

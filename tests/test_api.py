@@ -127,6 +127,30 @@ def test_facets_count_over_all_matches(api):
     assert body["facets"]["conditions"]["neuropathic-pain"] >= 4  # counted up the hierarchy
 
 
+@pytest.mark.parametrize("query, expected", [
+    ("payment=medicare&telehealth=true", {"Los Angeles Ketamine Clinic",
+                                          "Brooklyn Nerve Pain Relief"}),
+    ("payment=medicare,medicaid", {"Brooklyn Nerve Pain Relief"}),
+    ("payment=medicare&payment=self-pay", {"Los Angeles Ketamine Clinic"}),
+    ("accepting_new_patients=true", {"Los Angeles Ketamine Clinic", "Toronto Pain Centre"}),
+    ("open=sa", {"Brooklyn Nerve Pain Relief"}),
+    ("language=ES&near=10001", {"Brooklyn Nerve Pain Relief"}),
+])
+def test_detail_filters_are_those_of_the_pages(client, details_directory, query, expected):
+    response = client.get(f"/api/v1/clinics?{query}")  # the details of public_fixtures alone
+    assert response.status_code == 200
+    assert set(names(response.get_json())) == expected
+
+
+def test_detail_facets_count_over_all_matches(client, details_directory):
+    facets = client.get("/api/v1/clinics?country=US&per_page=1").get_json()["facets"]
+    assert facets["payment"] == {"medicare": 3, "medicaid": 1, "self-pay": 1}
+    assert facets["languages"] == {"en": 1, "es": 2}
+    assert facets["open_days"] == {"Mo": 2, "Tu": 1, "We": 1, "Th": 1, "Fr": 1, "Sa": 1}
+    assert facets["telehealth"] == {"true": 2}
+    assert facets["accepting_new_patients"] == {"true": 1}
+
+
 def test_pagination_links_walk_every_page_once(api, client):
     seen, path = [], "/api/v1/clinics?per_page=4&country=US"
     while path:
@@ -157,8 +181,15 @@ def test_a_page_past_the_end_is_empty_not_an_error(api):
     ("near=10001&radius=far", "radius must be a number of kilometres, got 'far'"),
     ("country=USA", "country must be an ISO code like US, got 'USA'"),
     ("region=New%20York", "region must be an ISO code like US-NY, got 'NEW YORK'"),
-    ("colour=blue", "unknown parameter 'colour'; known: condition, country, locality, near, "
-                    "page, per_page, q, radius, region, sort, treatment"),
+    ("colour=blue", "unknown parameter 'colour'; known: accepting_new_patients, condition, "
+                    "country, language, locality, near, open, page, payment, per_page, q, "
+                    "radius, region, sort, telehealth, treatment"),
+    ("payment=medicare,cash", "payment must be among financing, hsa-fsa, medicaid, medicare, "
+                              "private-insurance, self-pay, tricare-va, workers-comp, got 'cash'"),
+    ("telehealth=false", "telehealth can only be true (leave it out to include every clinic), "
+                         "got 'false'"),
+    ("open=Funday", "open must be a day among Mo, Tu, We, Th, Fr, Sa, Su, got 'Funday'"),
+    ("language=eng", "language must be an ISO 639-1 code like es, got 'eng'"),
 ])
 def test_bad_parameters_get_a_one_line_400(api, query, message):
     status, body, response = api(f"/clinics?{query}")

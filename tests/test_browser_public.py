@@ -103,3 +103,69 @@ def test_the_accessibility_check_catches_problems_under_our_policy(page, live_se
                   "'<img src=\"/static/site.css\">')")
     problems = accessibility_problems(page)
     assert any(problem.startswith("image-alt") for problem in problems)
+
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def sized_page(browser, request):
+    """A page at phone size, then at desktop size."""
+    context = browser.new_context(viewport=request.param)
+    yield context.new_page()
+    context.close()
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def test_a_patient_filters_accepts_medicare_and_telehealth(sized_page, live_server,
+                                                          details_directory):
+    page = sized_page
+    page.goto(f"{live_server}/clinics")
+    page.get_by_text("Filter and sort").click()
+    page.get_by_role("checkbox", name=re.compile(r"^Medicare\b")).check()
+    page.get_by_role("checkbox", name=re.compile(r"^Offers telehealth\b")).check()
+    page.get_by_role("button", name="Apply").click()
+    assert "payment=medicare" in page.url and "telehealth=true" in page.url
+    # Manhattan accepts Medicare without telehealth, Toronto offers telehealth without Medicare.
+    expect(page.locator(".card-title")).to_have_text(
+        ["Brooklyn Nerve Pain Relief", "Los Angeles Ketamine Clinic"])
+    chips = page.get_by_role("list", name="Active filters")
+    expect(chips).to_contain_text("Accepts Medicare")
+    assert not scrolls_sideways(page)
+    chips.get_by_role("link", name=re.compile("Offers telehealth")).click()
+    expect(page.locator(".card-title")).to_have_text(
+        ["Brooklyn Nerve Pain Relief", "Los Angeles Ketamine Clinic",
+         "Manhattan Ketamine Center"])
+
+
+def test_a_clinic_page_shows_today_s_hours_and_the_cost_per_infusion_with_its_source(
+        sized_page, app, live_server, details_directory):
+    from datetime import UTC, datetime
+
+    app.config["NOW"] = lambda: datetime(2026, 12, 4, 17, 30, tzinfo=UTC)  # Fri 09:30 in LA
+    page = sized_page
+    page.goto(f"{live_server}/clinics/{details_directory['Los Angeles Ketamine Clinic']}")
+    today = page.locator(".hours-today")
+    expect(today).to_have_text(re.compile(
+        r"Today, Friday:\s+09:00–12:00, 13:00–17:00\s+Open now · closes 12:00"))
+    expect(page.get_by_role("row", name=re.compile("Friday"))).to_have_attribute(
+        "aria-current", "date")
+    expect(page.get_by_role("cell", name="Closed").first).to_be_visible()
+    costs = page.locator(".prices + .provenance")
+    expect(page.get_by_text("$450 per infusion · Ketamine IV infusion")).to_be_visible()
+    expect(costs.get_by_role("link", name=re.compile("^sample-directory"))).to_have_attribute(
+        "href", "https://la-ketamine.example/fees")
+    expect(costs).to_contain_text("20 Nov 2026")
+    assert not scrolls_sideways(page)
+    assert accessibility_problems(page) == []
+
+
+def test_the_detail_filters_have_no_serious_accessibility_problems(page, live_server,
+                                                                  details_directory):
+    page.goto(f"{live_server}/clinics?payment=medicare&open=Mo&language=es")
+    page.locator("details.filter-panel summary").click()
+    assert accessibility_problems(page) == []
+    assert not scrolls_sideways(page)

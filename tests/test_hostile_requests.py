@@ -23,10 +23,12 @@ HOSTILE = ["", "0", "1", "2", "-1", "nan", "inf", "-inf", "1e999", "0x10", "²",
            "javascript:alert(1)", "<script>alert(1)</script>", "&amp;lt;b&amp;gt;",
            "' OR 1=1 --", '"', "\\", "x" * 5000, "💥", "\ufeff", "US-NY", "us-ny", "GB-ENG",
            "crps", "ketamine-iv-infusion", "10001", "New York", "clinic", "resource",
-           "approve", "reject", "pages", "clinics", "resources", "=HYPERLINK(\"x\")"]
+           "approve", "reject", "pages", "clinics", "resources", "=HYPERLINK(\"x\")",
+           "medicare", "medicare,self-pay", "true", "Mo", "es"]
 # The query parameters and form fields the app reads, and the keys url_for would take as its own.
 QUERY_KEYS = ["q", "condition", "treatment", "country", "region", "locality", "near", "radius",
               "sort", "page", "per_page", "kind", "source", "age", "suggestion", "next", "code",
+              "payment", "telehealth", "accepting_new_patients", "open", "language",
               "_external", "_scheme", "_anchor", "_method"]
 FORM_KEYS = ["username", "password", "next", "problem", "details", "contact", "homepage", "kind",
              "name", "url", "place", "note", "reason", "action", "item", "field", "locked",

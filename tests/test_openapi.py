@@ -118,7 +118,9 @@ def test_every_documented_parameter_is_accepted(client, api_directory):
             continue
         values = {"near": "10001", "radius": "25", "sort": "distance", "page": "1",
                   "per_page": "5", "condition": "crps", "treatment": "nerve-block",
-                  "country": "US", "region": "US-NY", "kind": "article"}
+                  "country": "US", "region": "US-NY", "kind": "article",
+                  "payment": "medicare", "telehealth": "true", "accepting_new_patients": "true",
+                  "open": "Mo", "language": "es"}
         query = "&".join(f"{name}={values.get(name, 'x')}" for name in names)
         response = client.get(f"/api/v1{template}?{query}")
         assert response.status_code == 200, (template, response.get_json())

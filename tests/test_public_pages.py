@@ -152,3 +152,189 @@ def test_sitemap_and_robots(client, directory):
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Disallow: /clinics?" in robots
     assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in robots  # [web] host and port
+
+
+LOS_ANGELES = "/clinics/los-angeles-ketamine-clinic"
+
+
+def at(app, moment: str) -> None:
+    """Fix the app's clock at a UTC moment."""
+    from datetime import UTC, datetime
+
+    app.config["NOW"] = lambda: datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
+def hours_today(page: str) -> str:
+    found = re.search(r'<p class="hours-today">(.*?)</p>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", "", found).split())
+
+
+@pytest.mark.parametrize("moment, today", [
+    # Friday 17:30 UTC is 09:30 in Los Angeles, where the clinic opens 09:00-12:00, 13:00-17:00.
+    ("2026-12-04T17:30", "Today, Friday: 09:00–12:00, 13:00–17:00 Open now · closes 12:00"),
+    ("2026-12-04T20:30", "Today, Friday: 09:00–12:00, 13:00–17:00 Closed now · opens 13:00"),
+    # Saturday 02:00 UTC is still Friday evening there.
+    ("2026-12-05T02:00", "Today, Friday: 09:00–12:00, 13:00–17:00 Closed now · opens Mon 09:00"),
+    ("2026-12-05T18:00", "Today, Saturday: Closed Closed now · opens Mon 09:00"),
+    ("2026-12-07T16:30", "Today, Monday: 09:00–17:00 Closed now · opens 09:00"),
+])
+def test_the_clinic_page_gives_today_s_hours_in_the_clinic_s_own_time_zone(
+        app, client, details_directory, moment, today):
+    at(app, moment)
+    assert hours_today(text_of(client.get(LOS_ANGELES))) == today
+
+
+def test_the_week_s_hours_are_a_table_with_today_marked(app, client, details_directory):
+    at(app, "2026-12-04T17:30")
+    page = client.get(LOS_ANGELES).get_data(as_text=True)
+    table = re.search(r'<table class="hours-table">.*?</table>', page, re.S).group(0)
+    assert '<th scope="col">Day</th>' in table and '<caption>Hours (local time)</caption>' in table
+    rows = re.findall(r'<th scope="row">(\w+).*?</th><td>(.*?)</td>', table)
+    assert rows == [("Monday", "09:00–17:00"), ("Tuesday", "09:00–17:00"),
+                    ("Wednesday", "09:00–17:00"), ("Thursday", "09:00–17:00"),
+                    ("Friday", "09:00–12:00, 13:00–17:00"), ("Saturday", "Closed"),
+                    ("Sunday", "Closed")]
+    assert re.search(r'<tr class="today" aria-current="date"><th scope="row">Friday', table)
+
+
+def test_open_now_follows_the_clock_on_a_kept_page(app, client, details_directory):
+    at(app, "2026-12-04T17:30")
+    assert "Open now" in text_of(client.get(LOS_ANGELES))
+    at(app, "2026-12-04T20:30")
+    assert "Closed now · opens 13:00" in text_of(client.get(LOS_ANGELES))
+
+
+def test_each_location_shows_its_own_hours(app, client, database, details_directory):
+    from models import Clinic, Location
+
+    with database.write_session.begin() as session:
+        clinic = session.query(Clinic).filter_by(name="Los Angeles Ketamine Clinic").one()
+        clinic.locations.append(Location(
+            street="9 Ocean Ave", locality="Santa Monica", region="US-CA", country="US",
+            latitude=34.0195, longitude=-118.4912,
+            hours=[{"day": "Sa", "opens": "10:00", "closes": "14:00"}]))
+    at(app, "2026-12-05T18:00")  # Saturday 10:00 in California
+    page = text_of(client.get(LOS_ANGELES))
+    assert "Hours at 100 Spring St (local time)" in page
+    assert "Hours at 9 Ocean Ave (local time)" in page
+    assert [" ".join(s.split()) for s in re.findall(r"<strong class=\"is-\w+\">(.*?)</strong>",
+                                                    page)] == [
+        "Closed now · opens Mon 09:00", "Open now · closes 14:00"]
+
+
+def test_costs_payment_and_access_in_plain_words_with_their_source(app, client,
+                                                                   details_directory):
+    page = text_of(client.get(LOS_ANGELES))
+    assert "<li>$450 per infusion · Ketamine IV infusion</li>" in page
+    assert "<li>$2,400 per series</li>" in page
+    assert "<li>Medicare</li><li>Self-pay (out of network)</li>" in page
+    assert "Offers telehealth visits" in page and "Accepting new patients" in page
+    assert "No referral needed" in page and "English, Spanish" in page
+    costs = page[page.index('<ul class="prices">'):page.index("<dl", page.index("prices"))]
+    assert 'Source: <a href="https://la-ketamine.example/fees"' in costs
+    assert '<time datetime="2026-11-20">20 Nov 2026</time>' in costs
+    assert 'Edited by an editor on <time datetime="2026-12-01">1 Dec 2026</time>' in page
+    assert "Not stated on the clinic’s pages" not in page
+
+
+def test_details_a_clinic_does_not_state_are_left_out_in_one_line(client, details_directory):
+    manhattan = text_of(client.get("/clinics/manhattan-ketamine-center"))
+    assert "In-person visits only" in manhattan and "Not accepting new patients" in manhattan
+    assert ("Not stated on the clinic’s pages: costs, referral, languages. Ask the clinic."
+            in manhattan)
+    buffalo = text_of(client.get("/clinics/buffalo-nerve-block-clinic"))
+    assert "Costs and access" not in buffalo and "Opening hours" not in buffalo
+    assert ("Not stated on the clinic’s pages: opening hours, costs, payment options, "
+            "telehealth, new patients, referral, languages." in buffalo)
+
+
+def test_json_ld_carries_the_stated_details(app, client, details_directory):
+    page = client.get(LOS_ANGELES).get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
+                                re.S).group(1))
+    assert data["openingHoursSpecification"][0] == {
+        "@type": "OpeningHoursSpecification", "dayOfWeek": "https://schema.org/Monday",
+        "opens": "09:00", "closes": "17:00"}
+    assert len(data["openingHoursSpecification"]) == 6  # Friday has a lunch break
+    assert data["makesOffer"][0] == {"@type": "Offer", "price": 450, "priceCurrency": "USD",
+                                     "description": "$450 per infusion · Ketamine IV infusion"}
+    assert data["priceRange"] == "$450 – $2,400"
+    assert data["paymentAccepted"] == "Medicare, Self-pay (out of network)"
+    assert [language["name"] for language in data["availableLanguage"]] == ["English",
+                                                                             "Spanish"]
+    assert data["isAcceptingNewPatients"] is True
+    buffalo = client.get("/clinics/buffalo-nerve-block-clinic").get_data(as_text=True)
+    for key in ("openingHoursSpecification", "makesOffer", "paymentAccepted",
+                "isAcceptingNewPatients", "availableLanguage", "priceRange"):
+        assert f'"{key}"' not in buffalo
+
+
+def test_json_ld_gives_hours_per_location_when_there_are_several(client, database,
+                                                                details_directory):
+    from models import Clinic, Location
+
+    with database.write_session.begin() as session:
+        clinic = session.query(Clinic).filter_by(name="Los Angeles Ketamine Clinic").one()
+        clinic.locations.append(Location(street="9 Ocean Ave", locality="Santa Monica",
+                                         country="US", hours=[{"day": "Sa", "opens": "10:00",
+                                                               "closes": "14:00"}]))
+    page = client.get(LOS_ANGELES).get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
+                                re.S).group(1))
+    assert "openingHoursSpecification" not in data
+    places = data["location"]
+    assert [place["address"].get("streetAddress") for place in places] == [
+        "100 Spring St", "9 Ocean Ave"]
+    assert places[1]["openingHoursSpecification"] == [{
+        "@type": "OpeningHoursSpecification", "dayOfWeek": "https://schema.org/Saturday",
+        "opens": "10:00", "closes": "14:00"}]
+
+
+def test_the_search_filters_by_details_with_counts_and_removable_chips(client,
+                                                                       details_directory):
+    page = text_of(client.get("/clinics?payment=medicare&payment=medicaid"))
+    assert "1 clinic" in page and "Brooklyn Nerve Pain Relief" in page
+    assert '<input type="checkbox" name="payment" value="medicare" checked> Medicare' in page
+    assert '<input type="checkbox" name="payment" value="medicaid" checked> Medicaid' in page
+    # Removing one payment kind keeps the other.
+    assert 'Accepts Medicare <a href="/clinics?payment=medicaid">remove' in page
+    assert 'Accepts Medicaid <a href="/clinics?payment=medicare">remove' in page
+    everyone = text_of(client.get("/clinics"))
+    assert ('name="telehealth" value="true"> Offers telehealth <span class="count">3</span>'
+            in everyone)
+    assert '<option value="es">Spanish (2)</option>' in everyone
+    assert '<option value="Sa">Saturday (1)</option>' in everyone
+    chosen = text_of(client.get("/clinics?telehealth=true&open=Sa&language=es&q=nerve"))
+    assert "Brooklyn Nerve Pain Relief" in chosen and "1 clinic" in chosen
+    for hidden in ('name="telehealth" value="true"', 'name="open" value="Sa"',
+                   'name="language" value="es"'):
+        assert f'<input type="hidden" {hidden}>' in chosen  # the search box keeps them
+    assert "Open on Saturday <a" in chosen and "Speaks Spanish <a" in chosen
+
+
+@pytest.mark.parametrize("query, message", [
+    ("payment=cash", "payment must be among financing, hsa-fsa, medicaid, medicare, "
+                     "private-insurance, self-pay, tricare-va, workers-comp, got 'cash'"),
+    ("telehealth=maybe", "telehealth can only be true (leave it out to include every clinic), "
+                         "got 'maybe'"),
+    ("open=Monday", "open must be a day among Mo, Tu, We, Th, Fr, Sa, Su, got 'Monday'"),
+    ("language=klingon", "language must be an ISO 639-1 code like es, got 'klingon'"),
+    ("accepting_new_patients=no", "accepting_new_patients can only be true (leave it out to "
+                                  "include every clinic), got 'no'"),
+])
+def test_a_bad_detail_filter_is_a_one_line_400(client, details_directory, query, message):
+    response = client.get(f"/clinics?{query}")
+    assert response.status_code == 400
+    assert message in text_of(response)
+
+
+def test_a_temporarily_closed_clinic_never_says_open_now(app, client, database, directory):
+    from models import Clinic
+
+    with database.write_session.begin() as session:
+        newark = session.query(Clinic).filter_by(name="Newark Infusion Suite").one()
+        newark.locations[0].hours = [{"day": "Fr", "opens": "08:00", "closes": "18:00"}]
+    at(app, "2026-12-04T17:30")  # Friday 12:30 in Newark
+    page = text_of(client.get("/clinics/newark-infusion-suite"))
+    assert hours_today(page) == "Today, Friday: 08:00–18:00"
+    assert "Open now" not in page

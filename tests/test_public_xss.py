@@ -61,3 +61,32 @@ def test_json_ld_is_data_that_cannot_close_its_script_element(client, hostile):
 def test_the_resource_link_out_is_only_http(client, hostile):
     page = client.get("/resources/xss-resource").get_data(as_text=True)
     assert "Open the page" not in page and "&lt;img src=x" in page
+
+
+def test_markup_in_crawled_details_renders_as_text(client, database, hostile):
+    from sqlalchemy import select
+
+    from models import Clinic
+
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.slug == "xss-clinic"))
+        clinic.prices = [{"amount": 450, "currency": "USD", "per": "infusion",
+                          "treatment": IMAGE}]
+        clinic.payment, clinic.languages = [SCRIPT], [BREAKOUT]
+        clinic.telehealth = True
+        clinic.locations[0].hours = [{"day": "Mo", "opens": "09:00", "closes": SCRIPT}]
+        clinic.provenance = {
+            "prices": {"source": IMAGE, "url": "javascript:alert(5)",
+                       "fetched_at": "2026-11-20T10:00:00"},
+            "telehealth": {"source": "site", "url": 'https://a.example/"><b>x',
+                           "fetched_at": "<script>"}}
+    page = client.get("/clinics/xss-clinic").get_data(as_text=True)
+    for payload in (SCRIPT, BREAKOUT, IMAGE, "<b>x"):
+        assert payload not in page, payload
+    assert "$450 per infusion · &lt;img src=x" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the payment kind, as text
+    assert not re.search(r'href="\s*javascript', page, re.I)
+    assert 'href="https://a.example/&#34;&gt;&lt;b&gt;x"' in page
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(blocks) == 1 and len(re.findall(r"<script", page)) == 1
+    assert json.loads(blocks[0])["paymentAccepted"] == SCRIPT

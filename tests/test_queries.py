@@ -8,6 +8,7 @@ from models import Clinic, Location, Source, SourceRecord, Term
 from reliefmap.geocode import geocode_place
 from tests.public_fixtures import UNPUBLISHED
 from web import queries
+from web.details import DetailFilter
 
 
 @pytest.fixture
@@ -229,3 +230,103 @@ def test_a_clinic_closed_for_good_leaves_lists_and_counts_but_keeps_its_page(
         assert [(region.code, region.count) for region in canada.children] == [("CA-BC", 1)]
     page = client.get(f"/clinics/{directory['Toronto Pain Centre']}")
     assert page.status_code == 200 and "Closed" in page.get_data(as_text=True)
+
+
+@pytest.fixture
+def detailed(database, details_directory):
+    with database.read_session() as session:
+        yield session
+
+
+def by_details(session, **details):
+    return set(names(queries.find_clinics(session, details=DetailFilter(**details))))
+
+
+def test_a_payment_filter_keeps_the_clinics_that_state_every_kind_chosen(detailed):
+    assert by_details(detailed, payment=("medicare",)) == {
+        "Los Angeles Ketamine Clinic", "Manhattan Ketamine Center", "Brooklyn Nerve Pain Relief"}
+    assert by_details(detailed, payment=("medicaid", "medicare")) == {
+        "Brooklyn Nerve Pain Relief"}
+    assert by_details(detailed, payment=("medicare", "self-pay")) == {
+        "Los Angeles Ketamine Clinic"}
+    assert by_details(detailed, payment=("financing",)) == set()
+
+
+def test_telehealth_and_new_patients_keep_only_clinics_that_say_yes(detailed):
+    # Manhattan says no telehealth and no new patients; Buffalo and others say nothing.
+    assert by_details(detailed, telehealth=True) == {
+        "Los Angeles Ketamine Clinic", "Brooklyn Nerve Pain Relief", "Toronto Pain Centre"}
+    assert by_details(detailed, accepting_new_patients=True) == {
+        "Los Angeles Ketamine Clinic", "Toronto Pain Centre"}
+    assert by_details(detailed, telehealth=True, payment=("medicare",)) == {
+        "Los Angeles Ketamine Clinic", "Brooklyn Nerve Pain Relief"}
+
+
+def test_an_open_day_keeps_clinics_with_a_location_open_that_day(detailed):
+    assert by_details(detailed, open_day="Mo") == {"Los Angeles Ketamine Clinic",
+                                                   "Manhattan Ketamine Center"}
+    assert by_details(detailed, open_day="Fr") == {"Los Angeles Ketamine Clinic"}
+    assert by_details(detailed, open_day="Sa") == {"Brooklyn Nerve Pain Relief"}
+    assert by_details(detailed, open_day="Su") == set()
+
+
+def test_a_language_keeps_clinics_that_serve_patients_in_it(detailed):
+    assert by_details(detailed, language="es") == {"Los Angeles Ketamine Clinic",
+                                                   "Brooklyn Nerve Pain Relief"}
+    assert by_details(detailed, language="fr") == {"Toronto Pain Centre"}
+    assert by_details(detailed, language="de") == set()
+
+
+def test_clinics_that_state_nothing_are_not_hidden_without_a_detail_filter(detailed):
+    found = queries.find_clinics(detailed, details=DetailFilter())
+    assert found.total == 9 and "Buffalo Nerve Block Clinic" in names(found)
+    with_words = queries.find_clinics(detailed, condition="crps",
+                                      details=DetailFilter(language="es"))
+    assert names(with_words) == ["Los Angeles Ketamine Clinic"]
+
+
+def test_detail_facets_count_the_clinics_stating_each_detail(detailed):
+    facets = queries.find_clinics(detailed).facets
+    assert facets.payment == {"medicare": 3, "self-pay": 1, "medicaid": 1,
+                              "private-insurance": 1}
+    assert (facets.telehealth, facets.accepting_new_patients) == (3, 2)
+    assert facets.languages == {"en": 1, "es": 2, "fr": 1}
+    assert facets.days == {"Mo": 2, "Tu": 1, "We": 1, "Th": 1, "Fr": 1, "Sa": 1}
+    narrowed = queries.find_clinics(
+        detailed, details=DetailFilter(telehealth=True)).facets
+    assert narrowed.payment == {"medicare": 2, "self-pay": 1, "medicaid": 1,
+                                "private-insurance": 1}
+    assert narrowed.days == {"Mo": 1, "Tu": 1, "We": 1, "Th": 1, "Fr": 1, "Sa": 1}
+
+
+def test_detail_filters_and_facets_work_near_a_place(detailed):
+    near = geocode_place("10001")
+    found = queries.find_clinics(detailed, near=near, radius_km=50, sort="distance",
+                                 details=DetailFilter(payment=("medicare",)))
+    assert names(found) == ["Manhattan Ketamine Center", "Brooklyn Nerve Pain Relief"]
+    assert found.facets.payment == {"medicare": 2, "medicaid": 1}
+    assert (found.facets.telehealth, found.facets.accepting_new_patients) == (1, 0)
+    assert found.facets.days == {"Mo": 1, "Sa": 1}
+    assert found.facets.languages == {"es": 1}
+    saturday = queries.find_clinics(detailed, near=near, radius_km=50,
+                                    details=DetailFilter(open_day="Sa"))
+    assert names(saturday) == ["Brooklyn Nerve Pain Relief"]
+
+
+def test_a_day_is_matched_on_any_location_and_counted_once_per_clinic(database,
+                                                                      details_directory):
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.name == "Toronto Pain Centre"))
+        clinic.locations[0].hours = [{"day": "Tu", "opens": "08:00", "closes": "12:00"}]
+        clinic.locations.append(Location(
+            locality="Ottawa", region="CA-ON", country="CA", latitude=45.42, longitude=-75.69,
+            hours=[{"day": "Tu", "opens": "13:00", "closes": "18:00"},
+                   {"day": "Su", "opens": "10:00", "closes": "14:00"}]))
+    with database.read_session() as session:
+        assert by_details(session, open_day="Su") == {"Toronto Pain Centre"}
+        facets = queries.find_clinics(session, country="CA").facets
+        assert facets.days == {"Tu": 1, "Su": 1}
+        # In a place, only that place's locations count.
+        in_toronto = queries.find_clinics(session, locality="Toronto",
+                                          details=DetailFilter(open_day="Su"))
+        assert in_toronto.total == 0

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models import RESOURCE_KINDS, Clinic, Location, Resource, Term
 from models.entries import DETAIL_FIELDS
 from reliefmap.geocode import geocode_place, suggest_places
-from web import queries
+from web import details, queries
 from web.cache import request_cache
 from web.db import get_session
 from web.openapi import DOCUMENT, PROVENANCE_FIELDS
@@ -26,7 +26,8 @@ from web.params import BadParameter, integer, kilometres, text
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 CLINIC_PARAMETERS = {"q", "condition", "treatment", "country", "region", "locality", "near",
-                     "radius", "sort", "page", "per_page"}
+                     "radius", "sort", "page", "per_page", "payment", "telehealth",
+                     "accepting_new_patients", "open", "language"}
 RESOURCE_PARAMETERS = {"q", "kind", "condition", "page", "per_page"}
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
@@ -131,7 +132,7 @@ def clinic_filters(session) -> dict:
         "q": text("q"),
         "condition": _term(session, "condition"), "treatment": _term(session, "treatment"),
         "country": country, "region": _code("region", REGION, "US-NY"),
-        "locality": text("locality"),
+        "locality": text("locality"), "details": details.detail_filters(),
         "sort": request.args.get("sort", "name"),
         "page": integer("page", 1), "per_page": _page_size(),
     }
@@ -235,9 +236,12 @@ def clinics():
             item["distance_km"] = hit.distance_km
         items.append(item)
     data = _page(results, items)
-    data["facets"] = {"conditions": results.facets.conditions,
-                      "treatments": results.facets.treatments,
-                      "regions": results.facets.regions}
+    facets = results.facets
+    data["facets"] = {"conditions": facets.conditions, "treatments": facets.treatments,
+                      "regions": facets.regions, "payment": facets.payment,
+                      "languages": facets.languages, "open_days": facets.days,
+                      "telehealth": {"true": facets.telehealth},
+                      "accepting_new_patients": {"true": facets.accepting_new_patients}}
     place = results.place
     data["near"] = ({"label": place.label, "lat": place.lat, "lon": place.lon,
                      "country": place.country, "region": place.region} if place else None)

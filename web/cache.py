@@ -141,9 +141,12 @@ def cached(function):
     return wrapper
 
 
-def cached_page(view):
-    """Keep a public page's response for anonymous visitors until the data changes. A form
-    token in the page is kept as a placeholder and filled with the visitor's own token."""
+def cached_page(view=None, *, per=None):
+    """Keep a public page's response for anonymous visitors until the data changes (and, with
+    `per`, a callable, until its value changes too). A form token in the page is kept as a
+    placeholder and filled with the visitor's own token."""
+    if view is None:
+        return lambda view: cached_page(view, per=per)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -161,7 +164,8 @@ def cached_page(view):
                     {name: value for name, value in response.headers.items()
                      if name in ("Content-Type", "Location")})
 
-        body, status, headers = cache.remember(("page", request.full_path), render)
+        key = ("page", request.full_path) + ((per(),) if per else ())
+        body, status, headers = cache.remember(key, render)
         if TOKEN_PLACEHOLDER in body:
             body = body.replace(TOKEN_PLACEHOLDER, generate_csrf().encode())
         return Response(body, status=status, headers=headers)

@@ -48,6 +48,21 @@ TERM_PARAMETERS = [
     _query("treatment", "A treatment slug (see /taxonomy); narrower treatments match too.",
            {"type": "string"}),
 ]
+TRUE_ONLY = {"enum": ["true"]}
+DETAIL_PARAMETERS = [
+    {**_query("payment", "Payment kinds the clinic must state it accepts, all of them; repeat "
+              "the parameter or separate kinds with commas.",
+              {"type": "array", "items": {"enum": list(PAYMENT_KINDS)}}),
+     "style": "form", "explode": True},
+    _query("telehealth", "true: only clinics that state they offer telehealth visits.",
+           TRUE_ONLY),
+    _query("accepting_new_patients", "true: only clinics that state they take new patients.",
+           TRUE_ONLY),
+    _query("open", "A day: only clinics with a location open that day.",
+           {"enum": list(DAYS)}),
+    _query("language", "ISO 639-1 code of a language the clinic serves patients in, e.g. es.",
+           {"type": "string", "pattern": "^[a-z]{2}$"}),
+]
 SLUG_PARAMETER = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 NOT_STATED = " Null where the clinic's pages do not say."
 CLINIC_PROPERTIES = {
@@ -221,6 +236,7 @@ DOCUMENT = {
                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}),
             _query("sort", "Order of the results; distance needs near.",
                    {"enum": list(SORTS), "default": "name"}),
+            *DETAIL_PARAMETERS,
             *PAGE_PARAMETERS,
         ], _json("A page of matching clinics.", _ref("ClinicPage")), BAD_REQUEST),
         "/clinics/{slug}": _get("One published clinic", [SLUG_PARAMETER],

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
 from models.staging import REPORT
 from reliefmap.geocode import geocode_place, suggest_places
-from web import csrf, queries
+from web import csrf, details, queries
 from web.cache import cached_page
 from web.db import get_session
 from web.forms import RateLimiter, ReportForm
@@ -43,8 +43,10 @@ def _setup(state):
     app.extensions["public_form_limiter"] = RateLimiter(
         app.config.get("PUBLIC_FORM_LIMIT", 5), app.config.get("PUBLIC_FORM_WINDOW", 600))
     app.jinja_env.filters.update(http_url=http_url, distance=format_distance,
-                                 place_name=queries.place_name, phone=format_phone)
-    app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url)
+                                 place_name=queries.place_name, phone=format_phone,
+                                 language_name=details.language_name)
+    app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url,
+                                 language_choices=details.language_choices)
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -85,13 +87,15 @@ def osm_url(location: Location) -> str | None:
 
 
 def with_args(**changes) -> str:
-    """The current page's URL with some query arguments changed (None drops one); any change
-    other than the page number goes back to page 1."""
-    args = request.args.to_dict()
+    """The current page's URL with some query arguments changed (None drops one, a list gives
+    each of its values); any change other than the page number goes back to page 1."""
+    args = request.args.to_dict(flat=False)
     if "page" not in changes:
         args.pop("page", None)
-    args.update(changes)
-    return with_query(url_for(request.endpoint, **(request.view_args or {})), args.items())
+    args.update({name: value if isinstance(value, list) else [value]
+                 for name, value in changes.items()})
+    return with_query(url_for(request.endpoint, **(request.view_args or {})),
+                      [(name, value) for name, values in args.items() for value in values])
 
 
 def with_query(path: str, pairs) -> str:
@@ -133,12 +137,16 @@ def clinics():
         sort = "name"
     radius = kilometres("radius", queries.DEFAULT_RADIUS_KM, queries.MAX_RADIUS_KM)
     page = integer("page", 1)
+    chosen = details.detail_filters()
     results = None
     if not near_text or place:
         results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
-                                       sort=sort, page=page, per_page=_page_size())
+                                       details=chosen, sort=sort, page=page,
+                                       per_page=_page_size())
     return render_template(
-        "public/clinics.html", results=results, wanted=wanted, near=near_text, place=place,
+        "public/clinics.html", results=results, wanted=wanted, chosen=chosen,
+        detail_chips=details.active_filters(chosen), payment_labels=details.PAYMENT_LABELS,
+        day_names=details.DAY_NAMES, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
         wider=next((r for r in RADII_KM if r > radius), None),
         terms=queries.term_labels(session))
@@ -184,9 +192,9 @@ def region(code: str):
 
 
 @bp.get("/clinics/<slug>")
-@cached_page
+@cached_page(per=details.current_minute)  # "open now" changes with the clock
 def clinic(slug: str):
-    """One clinic: addresses, contact, treatments, status, sources, nearby clinics."""
+    """One clinic: addresses, hours, costs and access, treatments, status, sources, nearby."""
     return _clinic_page(slug, ReportForm())
 
 
@@ -204,9 +212,15 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
         url = http_url(record.url)
         if url:
             sources.setdefault(url, record.source.name if record.source else None)
+    at = details.now()
     return render_template(
         "public/clinic.html", clinic=clinic, terms=terms, sources=sources, form=form,
         error=error, nearby=queries.nearby_clinics(session, clinic),
+        openings=[(location, opening) for location in clinic.locations
+                  if (opening := details.location_opening(location, at))],
+        prices=[details.price_text(price, terms) for price in clinic.prices or []
+                if details.is_price(price)],
+        payment_labels=details.PAYMENT_LABELS, provenance=details.provenance,
         json_ld=clinic_json_ld(clinic, terms)), status
 
 
@@ -261,12 +275,7 @@ def clinic_json_ld(clinic: Clinic, terms: dict) -> dict:
         data["telephone"] = clinic.phone
     if http_url(clinic.website):
         data["sameAs"] = http_url(clinic.website)
-    addresses = []
-    for location in clinic.locations:
-        address = {"@type": "PostalAddress", "streetAddress": location.street,
-                    "addressLocality": location.locality, "addressRegion": location.region,
-                    "postalCode": location.postal_code, "addressCountry": location.country}
-        addresses.append({key: value for key, value in address.items() if value})
+    addresses = _addresses(clinic)
     if addresses:
         data["address"] = addresses[0] if len(addresses) == 1 else addresses
     located = [loc for loc in clinic.locations if loc.latitude is not None]
@@ -277,7 +286,60 @@ def clinic_json_ld(clinic: Clinic, terms: dict) -> dict:
                 for slug in clinic.treatments]
     if services:
         data["availableService"] = services
+    data.update(_details_json_ld(clinic, terms))
     return data
+
+
+def _details_json_ld(clinic: Clinic, terms: dict) -> dict:
+    """The stated details as schema.org: hours (per location when there are several), offers
+    and price range, payment, languages, new patients."""
+    data = {}
+    hours = [_hours_json_ld(location.hours) for location in clinic.locations]
+    if len(hours) == 1 and hours[0]:
+        data["openingHoursSpecification"] = hours[0]
+    elif any(hours):
+        data["location"] = [{"@type": "Place", "address": address,
+                             "openingHoursSpecification": specification}
+                            for address, specification in
+                            zip(_addresses(clinic), hours, strict=True) if specification]
+    prices = [price for price in clinic.prices or [] if details.is_price(price)]
+    if prices:
+        data["makesOffer"] = [{"@type": "Offer", "price": price["amount"],
+                               "priceCurrency": price["currency"],
+                               "description": details.price_text(price, terms)}
+                              for price in prices]
+    if len({price["currency"] for price in prices}) == 1:  # a range only within one currency
+        amounts = sorted(prices, key=lambda price: price["amount"])
+        data["priceRange"] = " – ".join(dict.fromkeys(
+            details.price_text({**price, "per": None, "treatment": None}, terms)
+            for price in (amounts[0], amounts[-1])))
+    if clinic.payment:
+        data["paymentAccepted"] = ", ".join(details.PAYMENT_LABELS.get(kind, kind)
+                                            for kind in clinic.payment)
+    if clinic.languages:
+        data["availableLanguage"] = [{"@type": "Language", "name": details.language_name(code),
+                                      "alternateName": code} for code in clinic.languages]
+    if clinic.accepting_new_patients is not None:
+        data["isAcceptingNewPatients"] = clinic.accepting_new_patients
+    return data
+
+
+def _hours_json_ld(hours: list[dict]) -> list[dict]:
+    return [{"@type": "OpeningHoursSpecification",
+             "dayOfWeek": f"https://schema.org/{details.DAY_NAMES[entry['day']]}",
+             "opens": entry["opens"], "closes": entry["closes"]}
+            for entry in hours or [] if entry.get("day") in details.DAY_NAMES]
+
+
+def _addresses(clinic: Clinic) -> list[dict]:
+    """Each location's schema.org PostalAddress (only the parts it has)."""
+    addresses = []
+    for location in clinic.locations:
+        address = {"@type": "PostalAddress", "streetAddress": location.street,
+                    "addressLocality": location.locality, "addressRegion": location.region,
+                    "postalCode": location.postal_code, "addressCountry": location.country}
+        addresses.append({key: value for key, value in address.items() if value})
+    return addresses
 
 
 @bp.get("/robots.txt")

@@ -3,22 +3,29 @@ and the exports. Only entries in state "published" ever leave this module.
 
 Entry points (each takes the caller's session):
 - `find_clinics(...)` -> `ClinicResults`: filter by words, condition, treatment (each with the
-  terms below it in the taxonomy), country / region / locality, and distance from a `Place`.
+  terms below it in the taxonomy), country / region / locality, distance from a `Place`, and the
+  details a clinic states (`DetailFilter`: payment, telehealth, new patients, a day, a language).
 - `find_resources(...)` -> `ResourceResults`: filter by kind, condition and words.
 - `region_counts(...)` -> `list[RegionCount]`: country -> ISO 3166-2 region -> locality.
 - `get_clinic`, `get_resource`, `nearby_clinics`, `term_labels`, `place_name`.
+
+The details are JSON columns: a filter matches a quoted token in their text ('%"medicare"%'),
+which reads the same on SQLite and PostgreSQL; the tokens come from fixed vocabularies, never from
+free text, so they hold no LIKE wildcards. A clinic that does not state a detail is only left out
+by a filter on that detail.
 
 Distances are great-circle (haversine) kilometres: a bounding box narrows the rows in SQL and the
 exact distance is computed in Python.
 """
 
+import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
 import pycountry
-from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy import Text, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
@@ -26,6 +33,7 @@ from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
 from web import search
 from web.cache import cached
+from web.details import DAYS, DetailFilter
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_RADIUS_KM = 50
@@ -48,13 +56,40 @@ class ClinicHit:
     distance_km: float | None = None
 
 
+NO_DETAILS = DetailFilter()
+
+
+def _states(column, token: str):
+    """The JSON column holds the string `token` (a list element or a day)."""
+    return cast(column, Text).like(f'%"{token}"%')
+
+
+def _detail_filters(details: DetailFilter) -> list:
+    """Filters on Clinic for the details asked for (an open day is a location's)."""
+    filters = [_states(Clinic.payment, kind) for kind in details.payment]
+    if details.telehealth:
+        filters.append(Clinic.telehealth.is_(True))
+    if details.accepting_new_patients:
+        filters.append(Clinic.accepting_new_patients.is_(True))
+    if details.language:
+        filters.append(_states(Clinic.languages, details.language))
+    return filters
+
+
 @dataclass
 class Facets:
-    """How many results carry each condition / treatment (terms below it included) / region."""
+    """How many results carry each condition / treatment (terms below it included) / region,
+    each payment kind, language and open day, and how many offer telehealth or take new
+    patients."""
 
     conditions: dict[str, int] = field(default_factory=dict)
     treatments: dict[str, int] = field(default_factory=dict)
     regions: dict[str, int] = field(default_factory=dict)
+    payment: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    days: dict[str, int] = field(default_factory=dict)
+    telehealth: int = 0
+    accepting_new_patients: int = 0
 
 
 @dataclass
@@ -123,8 +158,8 @@ def _page_bounds(page: int, per_page: int) -> tuple[int, int]:
     return max(1, int(page or 1)), max(1, min(MAX_PER_PAGE, int(per_page or 20)))
 
 
-def _location_filters(country, region, locality) -> list:
-    filters = []
+def _location_filters(country, region, locality, details: DetailFilter = NO_DETAILS) -> list:
+    filters = [_states(Location.hours, details.open_day)] if details.open_day else []
     if country:
         filters.append(Location.country == country.upper())
     if region:
@@ -135,10 +170,10 @@ def _location_filters(country, region, locality) -> list:
 
 
 def _clinic_filters(session: Session, q, condition, treatment, location_filters,
-                    few_rows: bool = False) -> list:
+                    details: DetailFilter, few_rows: bool = False) -> list:
     """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first), each row's
     terms are probed (EXISTS) instead of gathering every clinic with the term (IN) first."""
-    filters = [*LISTED]
+    filters = [*LISTED, *_detail_filters(details)]
     for slug in (condition, treatment):
         if slug:
             slugs = with_descendants(session, slug)
@@ -162,32 +197,34 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
                  treatment: str | None = None, country: str | None = None,
                  region: str | None = None, locality: str | None = None,
                  near: Place | None = None, radius_km: float | None = None,
-                 sort: str = "name", page: int = 1, per_page: int = 20) -> ClinicResults:
+                 details: DetailFilter = NO_DETAILS, sort: str = "name", page: int = 1,
+                 per_page: int = 20) -> ClinicResults:
     """Published clinics matching every filter given, one page of them, with facet counts.
 
     `condition` / `treatment` are taxonomy slugs and also match the terms below them; `q` is
     full-text (every word, as a prefix); `near` keeps clinics with a location within
-    `radius_km` (default 50) and gives each hit its distance. `sort` is "name", "distance"
+    `radius_km` (default 50) and gives each hit its distance; `details` keeps the clinics
+    that state the details asked for. `sort` is "name", "distance"
     (needs `near`; falls back to name) or "verified" (most recently verified first).
     """
     page, per_page = _page_bounds(page, per_page)
     if near is not None:
         radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
-                                     locality, near, radius, sort)
+                                     locality, details, near, radius, sort)
         items = _hits(session, ordered[(page - 1) * per_page: page * per_page])
         return ClinicResults(items, len(ordered), page, per_page, facets, near, radius)
     total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
-                                      locality, sort, page, per_page)
+                                      locality, details, sort, page, per_page)
     items = [ClinicHit(clinic, _matching_location(clinic, country, region, locality))
              for clinic in _load_clinics(session, ids)]
     return ClinicResults(items, total, page, per_page, facets)
 
 
-def _find_listed(session, q, condition, treatment, country, region, locality, sort, page,
-                 per_page) -> tuple[int, list[int], Facets]:
-    location_filters = _location_filters(country, region, locality)
-    filters = _clinic_filters(session, q, condition, treatment, location_filters)
+def _find_listed(session, q, condition, treatment, country, region, locality, details, sort,
+                 page, per_page) -> tuple[int, list[int], Facets]:
+    location_filters = _location_filters(country, region, locality, details)
+    filters = _clinic_filters(session, q, condition, treatment, location_filters, details)
     order = ([Clinic.last_verified.desc().nulls_last(), Clinic.name, Clinic.id]
              if sort == "verified" else [Clinic.name, Clinic.id])
     total = session.scalar(select(func.count()).select_from(Clinic).where(*filters))
@@ -197,13 +234,14 @@ def _find_listed(session, q, condition, treatment, country, region, locality, so
     return total, ids, facets
 
 
-def _find_near(session, q, condition, treatment, country, region, locality, near: Place,
-               radius: float, sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
+def _find_near(session, q, condition, treatment, country, region, locality, details,
+               near: Place, radius: float,
+               sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
     """Every match within the radius as (clinic id, nearest location id, km), sorted."""
     # The place filters go on the boxed location rows themselves, which implies the clinic
     # has a location there: no separate "clinic has such a location" subquery.
-    filters = _clinic_filters(session, q, condition, treatment, [], few_rows=True)
-    location_filters = _location_filters(country, region, locality)
+    filters = _clinic_filters(session, q, condition, treatment, [], details, few_rows=True)
+    location_filters = _location_filters(country, region, locality, details)
     best, regions = _within(session, [*filters, *location_filters], near, radius)
     ordered = _sorted_near(best, sort)
     return ordered, _near_facets(session, set(best), regions)
@@ -333,6 +371,7 @@ def _facets(session: Session, filters: list, location_filters: list) -> Facets:
         .join(Clinic, Clinic.id == Location.clinic_id)
         .where(*filters, Location.region.is_not(None), *location_filters)
         .group_by(Location.region)).all())
+    _count_details(session, facets, filters, location_filters)
     return facets
 
 
@@ -355,7 +394,33 @@ def _near_facets(session, matched: set[int], regions: dict[int, set[str]]) -> Fa
     for found in regions.values():
         for region in found:
             facets.regions[region] = facets.regions.get(region, 0) + 1
+    for start in range(0, len(ids), ID_CHUNK):
+        _count_details(session, facets, [Clinic.id.in_(ids[start:start + ID_CHUNK])], [])
     return facets
+
+
+def _count_details(session, facets: Facets, filters: list, location_filters: list) -> None:
+    """Add the detail counts of the clinics matching `filters` to `facets`. Clinics are grouped
+    by what they state (few distinct combinations); open days count clinics with a location
+    (among `location_filters`) open that day."""
+    payment, languages = cast(Clinic.payment, Text), cast(Clinic.languages, Text)
+    for paid, spoken, telehealth, new_patients, count in session.execute(
+            select(payment, languages, Clinic.telehealth, Clinic.accepting_new_patients,
+                   func.count()).where(*filters)
+            .group_by(payment, languages, Clinic.telehealth, Clinic.accepting_new_patients)):
+        for kind in json.loads(paid or "[]"):
+            facets.payment[kind] = facets.payment.get(kind, 0) + count
+        for code in json.loads(spoken or "[]"):
+            facets.languages[code] = facets.languages.get(code, 0) + count
+        facets.telehealth += count if telehealth else 0
+        facets.accepting_new_patients += count if new_patients else 0
+    counts = session.execute(
+        select(*(func.count(Location.clinic_id.distinct()).filter(_states(Location.hours, day))
+                 for day in DAYS))
+        .join(Clinic, Clinic.id == Location.clinic_id).where(*filters, *location_filters)).one()
+    for day, count in zip(DAYS, counts, strict=True):
+        if count:
+            facets.days[day] = facets.days.get(day, 0) + count
 
 
 def _split_terms(facets: Facets, kinds: dict[str, str], counts) -> None:
