@@ -10,7 +10,7 @@ for every row. The same seed gives the same directory.
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select, table
 
 from models import PUBLISHED, Clinic, Database, Location, Term, clinic_terms, migrate
 from reliefmap.config import Config
@@ -63,6 +63,13 @@ def _terms(database: Database) -> tuple[list[str], list[str]]:
             [slug for slug, kind in rows if kind == "condition"])
 
 
+def _columns_of(model, rows: list[dict]):
+    """The model's table with only the rows' columns: its newer columns (and their Python-side
+    defaults) do not exist yet at BASE_REVISION; the later migrations add them."""
+    full = model.__table__
+    return table(full.name, *(column(key, full.c[key].type) for key in rows[0]))
+
+
 def generate(database_url: str, config: Config, count: int, seed: int = 1) -> int:
     """Fill an empty database with `count` published clinics; returns how many it holds."""
     from alembic import command
@@ -109,8 +116,8 @@ def generate(database_url: str, config: Config, count: int, seed: int = 1) -> in
                 chosen |= set(rng.sample(conditions, rng.randint(1, 4)))
                 tags += [{"clinic_id": clinic_id, "term_slug": slug} for slug in sorted(chosen)]
             with database.write_session.begin() as session:
-                session.execute(insert(Clinic.__table__), clinics)
-                session.execute(insert(Location.__table__), locations)
+                session.execute(insert(_columns_of(Clinic, clinics)), clinics)
+                session.execute(insert(_columns_of(Location, locations)), locations)
                 session.execute(insert(clinic_terms), tags)
         migrate.upgrade(database_url)
         with database.engine.begin() as connection:
