@@ -74,6 +74,22 @@ def test_a_price_alone_on_its_line_is_read_with_its_card():
     assert prices[1]["context"] == "Maintenance $450 Single ketamine infusion Follow-up Appointment"
 
 
+def test_each_price_of_a_list_on_one_line_is_read_with_its_own_words():
+    line = ("Initial intake and treatment, 1.5 hr $150 · Follow-up, 1 hr $125 · "
+            "Package of 5 visits $475; Phone consult $40")
+    assert [(price["amount"], price["per"]) for price in prices_in([line], "US")] == [
+        (150, "consultation"), (125, "session"), (475, "series"), (40, "consultation")]
+
+
+def test_tags_side_by_side_are_words_of_their_own():
+    [record] = extract_clinics(
+        "<html><body><main><h1>Calm Acupuncture</h1><p>12 Main St, Tucson, AZ 85704</p>"
+        "<p>(520) 555-0134</p><div><a href='/t/a'>Acupuncture</a><a href='/t/h'>Herbology</a>"
+        "<span class='tag'>Telehealth</span></div></main></body></html>",
+        "https://calm.example/")
+    assert record["telehealth"] is True
+
+
 @pytest.mark.parametrize("line", ["Save $50 on your first visit", "Raised $2,000 for research",
                                   "Your copay may be $40"])
 def test_what_is_no_price(line):
@@ -97,6 +113,9 @@ def test_what_is_no_price(line):
     ("Covered by most health funds; HICAPS on site. DVA and WorkCover claims welcome.",
      ["private-insurance", "tricare-va", "workers-comp"]),
     ("We are approved by all the major insurance companies.", ["private-insurance"]),
+    # A directory card's label and value.
+    ("Fees\n$120\nInsurance\nNot accepted", ["self-pay"]),
+    ("Insurance: Accepted — verify your plan with the practice", ["private-insurance"]),
 ])
 def test_payment(text, expected):
     assert payment_in(text) == expected

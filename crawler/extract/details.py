@@ -46,11 +46,13 @@ PRICE = re.compile(r"(?P<symbol>(?:US|CA|AU|A|C)?\$|£|€)\s?(?P<amount>\d{1,3}
 PER = [
     ("series", re.compile(r"\bseries\b|\bpackage\b|\bcourse of\b|\b\d+\s+infusions\b", re.I)),
     ("consultation", re.compile(r"\bconsult(?:ation)?s?\b|\bevaluation\b|\bassessment\b|"
-                                r"\binitial (?:visit|appointment)\b", re.I)),
+                                r"\bintake\b|\b(?:initial|first|new patient) (?:visit|"
+                                r"appointment)\b", re.I)),
     ("infusion", re.compile(r"\binfusions?\b", re.I)),
     ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b|\bfollow[- ]?ups?\b",
                            re.I)),
 ]
+PRICE_LIST_SEPARATOR = re.compile(r"\s[·•|;]\s|;\s")
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
                          r"deductible|raise|raised|fund\w*|worth|billion|million)\b", re.I)
 
@@ -81,6 +83,9 @@ PAYMENT = [
                              r"\bcherry\b", re.I)),
     ("hsa-fsa", re.compile(r"\bhsa\b|\bfsa\b|health savings account|flexible spending", re.I)),
 ]
+# A directory card's label and value: "Insurance: Accepted" / "Insurance: Not accepted".
+INSURANCE_LABEL = re.compile(r"^insurance\s*:?\s*(?P<value>(?:not )?accepted|yes|no|none)\b",
+                             re.I | re.M)
 INSURANCE_REFUSED = re.compile(r"\b(?:do not|don't|does not|doesn't|cannot|no longer)\s+"
                                r"(?:accept|take|bill|work with)\w*\b[^.;]{0,40}\binsurance|"
                                r"\binsurance\b[^.;]{0,30}\b(?:do not|don't|does not|doesn't|"
@@ -276,6 +281,13 @@ def _price_context(lines: list[str], index: int) -> str:
     return " ".join([*lines[max(0, index - 1):index], text, *below])
 
 
+def _price_part(line: str, match) -> str:
+    """The part of a line listing several prices ("Intake $150 · Follow-up $125") that holds
+    this one: the words between the separators around it."""
+    before = PRICE_LIST_SEPARATOR.split(line[:match.start()])[-1]
+    return before + PRICE_LIST_SEPARATOR.split(line[match.start():])[0]
+
+
 def prices_in(lines: list[str], country: str) -> list[dict]:
     """Prices a clinic states for its care ("$450 per infusion", "Series of 6: $2,400"), each
     with the words it was read with (`context`) for the classify pipeline to name its
@@ -285,12 +297,14 @@ def prices_in(lines: list[str], country: str) -> list[dict]:
         text = _price_context(lines, index) if PRICE.search(line) else line
         if NOT_A_PRICE.search(text) or len(text) > 300:
             continue
-        for match in PRICE.finditer(line):
+        matches = list(PRICE.finditer(line))
+        for match in matches:
+            own = _price_part(line, match) if len(matches) > 1 else text
             digits = re.sub(r"\D", "", match.group("amount") or match.group("amount2") or "")
             amount = float(digits) + (int(match.group("cents") or 0) / 100) if digits else 0
             if amount < 10:
                 continue
-            per = next((name for name, pattern in PER if pattern.search(text)), None)
+            per = next((name for name, pattern in PER if pattern.search(own)), None)
             found.append({"amount": int(amount) if amount.is_integer() else amount,
                           "currency": _currency(match, country), "per": per, "treatment": None,
                           "context": text})
@@ -315,7 +329,10 @@ def _stated(pattern: re.Pattern, text: str) -> bool:
 def payment_in(text: str) -> list[str]:
     """What the clinic says it accepts; out-of-network with superbills is self-pay."""
     found = {name for name, pattern in PAYMENT if _stated(pattern, text)}
-    if INSURANCE_REFUSED.search(text):
+    labelled = {match.group("value").lower() for match in INSURANCE_LABEL.finditer(text)}
+    if labelled & {"accepted", "yes"}:
+        found.add("private-insurance")
+    if INSURANCE_REFUSED.search(text) or labelled & {"not accepted", "no", "none"}:
         found.discard("private-insurance")
         found.add("self-pay")
     return sorted(found)

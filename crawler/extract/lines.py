@@ -14,6 +14,7 @@ BLOCK_TAGS = {
     "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 }
+CHIP_TAGS = {"a", "span"}
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "th"}
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe", "select",
              "button", "option", "title", "meta", "link"}
@@ -78,6 +79,13 @@ def _hidden(element) -> bool:
             or "display:none" in (element.get("style") or "").replace(" ", ""))
 
 
+def _chips(previous, element) -> bool:
+    """Links or spans side by side with nothing between them: a row of tags or badges
+    ("Acupuncture", "Telehealth") that styles set apart; their words must not run together."""
+    return (previous is not None and previous.tag in CHIP_TAGS and element.tag in CHIP_TAGS
+            and not previous.tail)
+
+
 class _Reader:
     """Walks an element tree once, breaking lines at blocks and `<br>`.
 
@@ -121,8 +129,12 @@ class _Reader:
             self.current.links.append((element.get("href"), _plain(element.text_content())))
         if element.text:
             self.add(element.text, chrome)
+        previous = None
         for child in element:
+            if _chips(previous, child):
+                self.add(" ", chrome)
             self.walk(child, heading, chrome)
+            previous = child
         if block:
             self.flush()
         if element.tail:
