@@ -347,7 +347,7 @@ def languages_in(text: str) -> list[str]:
         if lead.startswith("se habla"):
             codes.add("es")
         for name in LANGUAGE_SPLIT.split(names):
-            code = _language_code(name)
+            code = language_code(name)
             if code:
                 codes.add(code)
     return sorted(codes)
@@ -373,7 +373,8 @@ def _unaccented(text: str) -> str:
                    if not unicodedata.combining(char))
 
 
-def _language_code(name: str) -> str | None:
+def language_code(name: str) -> str | None:
+    """The ISO 639-1 code of a language named in English, French, Spanish or itself."""
     name = re.sub(r"[^\w\s'-]", "", name).strip().lower()
     if not name or len(name) > 30:
         return None
@@ -385,7 +386,7 @@ def schema_languages(node: dict) -> list[str]:
     codes = set()
     for item in languages if isinstance(languages, list) else [languages]:
         name = str(first(item) or "")
-        code = name.lower() if re.fullmatch(r"[a-z]{2}", name, re.I) else _language_code(name)
+        code = name.lower() if re.fullmatch(r"[a-z]{2}", name, re.I) else language_code(name)
         if code:
             codes.add(code)
     return sorted(codes)
