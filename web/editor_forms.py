@@ -134,7 +134,7 @@ def _detail_fields():
         "telehealth": _flag("Telehealth"),
         "accepting_new_patients": _flag("Accepting new patients"),
         "referral_required": _flag("Referral required"),
-        "languages": _text("Languages (ISO codes or names, comma-separated: es, French)",
+        "languages": _text("Languages (codes such as es, or in words: Spanish, French)",
                            max_length=500, validators=[_notation(PARSERS["languages"])]),
     }
 
