@@ -97,6 +97,7 @@ def test_what_is_no_price(line):
     ("Covered by most health funds; HICAPS on site. DVA and WorkCover claims welcome.",
      ["private-insurance", "tricare-va", "workers-comp"]),
     ("We are approved by all the major insurance companies.", ["private-insurance"]),
+    ("Self-funding patients are welcome.", ["self-pay"]),
 ])
 def test_payment(text, expected):
     assert payment_in(text) == expected
@@ -108,7 +109,8 @@ def test_payment(text, expected):
     ("telehealth", "Call us to book.", None),
     ("accepting_new_patients", "New patients welcome!", True),
     ("accepting_new_patients", "We are currently not accepting new patients.", False),
-    ("referral_required", "A referral from your physician is required.", None),
+    ("referral_required", "A referral from your physician is required.", True),
+    ("referral_required", "Referral from your GP required before the first visit.", True),
     ("referral_required", "Referral required from your physician.", True),
     ("referral_required", "No referral needed: you can self-refer.", False),
     ("referral_required", "You do not need a doctors referral.", False),
