@@ -10,7 +10,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 
 from crawler.extract.details import language_code
-from crawler.pipelines.normalise import CLOCK, DAYS, PRICE_PER
+from crawler.pipelines.normalise import CLOCK, DAYS, FLAGS, PRICE_PER
 
 PAYMENT_LABELS = {
     "private-insurance": "Private insurance", "medicare": "Medicare", "medicaid": "Medicaid",
@@ -200,6 +200,6 @@ def detail_lines(name: str, value) -> list[str] | None:
         return [PAYMENT_LABELS.get(code, code) for code in value or []]
     if name == "languages":
         return [f"{language_name(code)} ({code})" for code in value or []]
-    if name in ("telehealth", "accepting_new_patients", "referral_required"):
+    if name in FLAGS:
         return [FLAG_WORDS.get(value, str(value))]
     return None

@@ -46,7 +46,7 @@ from web.params import integer, integers
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 bp.before_request(require_login())
 bp.after_request(no_store)
-bp.add_app_template_filter(detail_lines)
+bp.add_app_template_global(detail_lines)
 
 KIND_LABELS = {NEW: "New entry", CHANGE: "Proposed change", REPORT: "Public report",
                SUGGESTION: "Public suggestion", FLAG: "Flag"}

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crawler.normalise import normalise_email, normalise_phone, normalise_url
+from crawler.pipelines.normalise import FLAGS
 from models import CLINIC_STATUSES, RESOURCE_KINDS, ROLES, password_problem
 from web.details_text import (
     PAYMENT_LABELS,
@@ -35,10 +36,10 @@ from web.details_text import (
     parse_prices,
 )
 
-FLAG_FIELDS = ("telehealth", "accepting_new_patients", "referral_required")
 FLAG_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"),
                 SelectChoice("unstated", "Not stated")]
-FLAG_VALUES = {"yes": True, "no": False}
+FLAG_CHOICE = {True: "yes", False: "no", None: "unstated"}
+FLAG_VALUE = {choice: value for value, choice in FLAG_CHOICE.items()}
 
 
 def _choices(values) -> list[SelectChoice]:
@@ -232,9 +233,9 @@ class EntryForm(FlaskForm):
         for name, parse in PARSERS.items():
             if name in values:
                 values[name] = parse(values[name], self)
-        for name in FLAG_FIELDS:
+        for name in FLAGS:
             if name in values:
-                values[name] = FLAG_VALUES.get(values[name])
+                values[name] = FLAG_VALUE.get(values[name])
         return values
 
 
@@ -246,9 +247,9 @@ def _as_form_data(data: dict) -> dict:
     for name, format_value in FORMATTERS.items():
         if name in data:
             shown[name] = format_value(data[name])
-    for name in FLAG_FIELDS:
+    for name in FLAGS:
         if name in data:
-            shown[name] = {True: "yes", False: "no"}.get(data[name], "unstated")
+            shown[name] = FLAG_CHOICE.get(data[name], "unstated")
     return shown
 
 
