@@ -149,3 +149,17 @@ def test_the_merge_page_offers_the_details_readably(app, client, auth, db_write)
     with app.extensions["database"].read_session() as session:
         survivor = session.scalar(select(Clinic).where(Clinic.id == first))
         assert survivor.locations[0].hours == [{"day": "Sa", "opens": "10:00", "closes": "14:00"}]
+
+
+def test_edit_and_approve_locks_only_the_corrected_detail(app, client, auth, db_write):
+    item_id = db_write(lambda s: crawl_clinic(s, HUDSON_DETAILS).id)
+    auth.login()
+    edit_url = f"/editor/items/{item_id}/edit"
+    form = form_values(text(client.get(f"/editor/items/{item_id}")), edit_url)
+    response = auth.post(edit_url, {**form, "hours": "Mo-Fr 09:00-17:00\nSa 09:00-12:00"})
+    assert response.status_code == 302, text(response)
+    with app.extensions["database"].read_session() as session:
+        clinic = session.scalar(select(Clinic))
+        assert clinic.state == "published" and clinic.locked_fields == ["hours"]
+        assert {"day": "Sa", "opens": "09:00", "closes": "12:00"} in clinic.locations[0].hours
+        assert clinic.prices == HUDSON_DETAILS["prices"] and clinic.telehealth is True
