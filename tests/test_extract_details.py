@@ -116,6 +116,7 @@ def test_what_is_no_price(line):
     # A directory card's label and value.
     ("Fees\n$120\nInsurance\nNot accepted", ["self-pay"]),
     ("Insurance: Accepted — verify your plan with the practice", ["private-insurance"]),
+    ("Self-funding patients are welcome.", ["self-pay"]),
 ])
 def test_payment(text, expected):
     assert payment_in(text) == expected
@@ -127,7 +128,8 @@ def test_payment(text, expected):
     ("telehealth", "Call us to book.", None),
     ("accepting_new_patients", "New patients welcome!", True),
     ("accepting_new_patients", "We are currently not accepting new patients.", False),
-    ("referral_required", "A referral from your physician is required.", None),
+    ("referral_required", "A referral from your physician is required.", True),
+    ("referral_required", "Referral from your GP required before the first visit.", True),
     ("referral_required", "Referral required from your physician.", True),
     ("referral_required", "No referral needed: you can self-refer.", False),
     ("referral_required", "You do not need a doctors referral.", False),

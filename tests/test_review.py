@@ -125,6 +125,20 @@ def test_an_edited_field_survives_any_number_of_recrawls(session, editor):
     assert "kept locked fields: phone" in audits(session, "approve")[-1].note
 
 
+def test_locked_hours_keep_their_value_when_a_recrawl_is_approved(session, editor):
+    crawled = [{"day": "Mo", "opens": "09:00", "closes": "17:00"}]
+    approve(session, crawl_clinic(session, {**HUDSON, "hours": crawled}), editor)
+    clinic = session.scalar(select(Clinic))
+    corrected = [{"day": "Mo", "opens": "08:00", "closes": "16:00"}]
+    assert edit_entry(session, clinic, editor, {**clinic_fields(clinic),
+                                                "hours": corrected}) == ["hours"]
+    change = recrawl_clinic(session, clinic, {**HUDSON, "hours": crawled, "telehealth": True})
+    assert set(change.diff) == {"hours", "telehealth"}
+    decision = approve(session, change, editor)
+    assert decision.held == ["hours"] and decision.applied == ["telehealth"]
+    assert clinic.locations[0].hours == corrected and clinic.telehealth is True
+
+
 def test_lifting_a_lock_lets_the_proposed_value_through(session, editor):
     approve(session, crawl_clinic(session, HUDSON), editor)
     clinic = session.scalar(select(Clinic))

@@ -39,12 +39,14 @@ from reliefmap.config import check_cron
 from reliefmap.geocode import geocode_address
 from web.auth import no_store, require_login, safe_next
 from web.db import get_session
+from web.details_text import detail_lines
 from web.editor_forms import ActionForm, BulkConfirmForm, RejectForm, entry_form
 from web.params import integer, integers
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 bp.before_request(require_login())
 bp.after_request(no_store)
+bp.add_app_template_global(detail_lines)
 
 KIND_LABELS = {NEW: "New entry", CHANGE: "Proposed change", REPORT: "Public report",
                SUGGESTION: "Public suggestion", FLAG: "Flag"}

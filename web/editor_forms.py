@@ -10,6 +10,7 @@ from wtforms import (
     FloatField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -22,7 +23,23 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crawler.normalise import normalise_email, normalise_phone, normalise_url
+from crawler.pipelines.normalise import FLAGS
 from models import CLINIC_STATUSES, RESOURCE_KINDS, ROLES, password_problem
+from web.details_text import (
+    PAYMENT_LABELS,
+    NotationError,
+    format_hours,
+    format_languages,
+    format_prices,
+    parse_hours,
+    parse_languages,
+    parse_prices,
+)
+
+FLAG_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"),
+                SelectChoice("unstated", "Not stated")]
+FLAG_CHOICE = {True: "yes", False: "no", None: "unstated"}
+FLAG_VALUE = {choice: value for value, choice in FLAG_CHOICE.items()}
 
 
 def _choices(values) -> list[SelectChoice]:
@@ -86,6 +103,43 @@ def _country(_form, field):
         raise ValidationError("Enter a two-letter country code such as US or GB.")
 
 
+def _notation(parse):
+    """A validator that checks the field's text follows the details notation."""
+    def check(form, field):
+        try:
+            parse(field.data, form)
+        except NotationError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return check
+
+
+PARSERS = {"hours": lambda text, _form: parse_hours(text),
+           "prices": lambda text, form: parse_prices(text, form.treatment_slugs),
+           "languages": lambda text, _form: parse_languages(text)}
+FORMATTERS = {"hours": format_hours, "prices": format_prices, "languages": format_languages}
+
+
+def _flag(label):
+    return RadioField(label, choices=FLAG_CHOICES, default="unstated")
+
+
+def _detail_fields():
+    return {
+        "hours": _text("Opening hours, one line per group of days (Mo-Fr 09:00-17:00)",
+                       max_length=2000, area=True, validators=[_notation(PARSERS["hours"])]),
+        "prices": _text("Prices, one per line (450 USD per infusion ketamine-iv-infusion)",
+                        max_length=2000, area=True, validators=[_notation(PARSERS["prices"])]),
+        "payment": MultiCheckboxField("Payment", choices=[
+            SelectChoice(code, label) for code, label in PAYMENT_LABELS.items()]),
+        "telehealth": _flag("Telehealth"),
+        "accepting_new_patients": _flag("Accepting new patients"),
+        "referral_required": _flag("Referral required"),
+        "languages": _text("Languages (codes such as es, or in words: Spanish, French)",
+                           max_length=500, validators=[_notation(PARSERS["languages"])]),
+    }
+
+
 def _text(label, required=False, max_length=300, area=False, validators=()):
     first = DataRequired(f"{label} is required.") if required else Optional()
     kind = TextAreaField if area else StringField
@@ -107,6 +161,7 @@ def _clinic_fields(terms):
         "country": _text("Country (ISO 3166-1)", max_length=2, validators=[_country]),
         "latitude": FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)]),
         "longitude": FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)]),
+        **_detail_fields(),
         **_term_fields(terms),
     }
 
@@ -136,6 +191,7 @@ class EntryForm(FlaskForm):
     values the editor was shown, so a save applies only what they changed."""
 
     field_names: tuple[str, ...] = ()
+    treatment_slugs: frozenset[str] = frozenset()
     seen = HiddenField()
 
     def seen_values(self) -> dict | None:
@@ -171,20 +227,40 @@ class EntryForm(FlaskForm):
                 values[name] = values[name].upper()
         if values.get("published"):
             values["published"] = values["published"].isoformat()
-        for name in ("treatments", "conditions"):
-            values[name] = sorted(values.get(name) or [])
+        for name in ("treatments", "conditions", "payment"):
+            if name in values:
+                values[name] = sorted(values[name] or [])
+        for name, parse in PARSERS.items():
+            if name in values:
+                values[name] = parse(values[name], self)
+        for name in FLAGS:
+            if name in values:
+                values[name] = FLAG_VALUE.get(values[name])
         return values
+
+
+def _as_form_data(data: dict) -> dict:
+    """Entry values as the form shows them: details as text, flags as yes / no / not stated."""
+    shown = {**data}
+    if isinstance(data.get("published"), str):
+        shown["published"] = date.fromisoformat(data["published"])
+    for name, format_value in FORMATTERS.items():
+        if name in data:
+            shown[name] = format_value(data[name])
+    for name in FLAGS:
+        if name in data:
+            shown[name] = FLAG_CHOICE.get(data[name], "unstated")
+    return shown
 
 
 def entry_form(entry_type: str, terms, data: dict | None = None) -> EntryForm:
     """An edit form for a clinic or resource, filled with `data` unless the request posted one."""
     fields = _clinic_fields(terms) if entry_type == "clinic" else _resource_fields(terms)
+    slugs = frozenset(term.slug for term in terms if term.kind == "treatment")
     form_class = type(f"{entry_type.title()}Form", (EntryForm,),
-                      {**fields, "field_names": tuple(fields)})
+                      {**fields, "field_names": tuple(fields), "treatment_slugs": slugs})
     seen = data
-    if data and isinstance(data.get("published"), str):
-        data = {**data, "published": date.fromisoformat(data["published"])}
-    form = form_class(data=data)
+    form = form_class(data=_as_form_data(data) if data else data)
     if seen is not None and not form.is_submitted():
         form.show(seen)
     return form

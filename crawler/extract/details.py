@@ -59,8 +59,9 @@ NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|c
 NEGATED = re.compile(r"\b(?:not|no|don't|do not|does not|doesn't|cannot|can't|unable to|"
                      r"never|neither|nor|n'acceptons pas|no aceptamos)\b[^.;:!?]*$", re.I)
 PAYMENT = [
-    ("self-pay", re.compile(r"\bself[- ]pay|\bcash[- ]pay|\bprivate[- ]pay|\bout[- ]of[- ]network|"
-                            r"\bsuperbills?\b|\bnot covered by insurance|\bcash\b|"
+    ("self-pay", re.compile(r"\bself[- ]pay|\bself[- ]fund(?:ing|ed)\b|\bcash[- ]pay|"
+                            r"\bprivate[- ]pay|\bout[- ]of[- ]network|\bsuperbills?\b|"
+                            r"\bnot covered by insurance|\bcash\b|"
                             r"\bprivate (?:clients?|patients?)\b", re.I)),
     ("private-insurance", re.compile(
         r"\b(?:accept|take|bill|in[- ]network with|work with|participate with|approved by|"
@@ -104,7 +105,8 @@ FLAGS = {
         re.compile(r"\bnot (?:currently )?accepting new patients\b|\bno longer accepting\b|"
                    r"\bclosed to new patients\b|\bnot taking new patients\b", re.I)),
     "referral_required": (
-        re.compile(r"\breferral (?:is |are )?(?:required|needed|necessary)\b|\brequires? a "
+        re.compile(r"\breferral (?:from (?:your|a) (?:\w+ )?(?:physician|doctor|gp|provider) )?"
+                   r"(?:is |are )?(?:required|needed|necessary)\b|\brequires? a "
                    r"(?:physician |doctor'?s? )?referral\b|\bneed a (?:physician |doctor'?s? )?"
                    r"referral\b|\bby referral only\b|\bmust be referred\b", re.I),
         re.compile(r"\bno (?:physician |doctor'?s? )?referral (?:is )?(?:needed|required|"
@@ -364,7 +366,7 @@ def languages_in(text: str) -> list[str]:
         if lead.startswith("se habla"):
             codes.add("es")
         for name in LANGUAGE_SPLIT.split(names):
-            code = _language_code(name)
+            code = language_code(name)
             if code:
                 codes.add(code)
     return sorted(codes)
@@ -390,7 +392,8 @@ def _unaccented(text: str) -> str:
                    if not unicodedata.combining(char))
 
 
-def _language_code(name: str) -> str | None:
+def language_code(name: str) -> str | None:
+    """The ISO 639-1 code of a language named in English, French, Spanish or itself."""
     name = re.sub(r"[^\w\s'-]", "", name).strip().lower()
     if not name or len(name) > 30:
         return None
@@ -402,7 +405,7 @@ def schema_languages(node: dict) -> list[str]:
     codes = set()
     for item in languages if isinstance(languages, list) else [languages]:
         name = str(first(item) or "")
-        code = name.lower() if re.fullmatch(r"[a-z]{2}", name, re.I) else _language_code(name)
+        code = name.lower() if re.fullmatch(r"[a-z]{2}", name, re.I) else language_code(name)
         if code:
             codes.add(code)
     return sorted(codes)
