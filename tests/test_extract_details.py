@@ -3,6 +3,7 @@
 import pytest
 
 from crawler.extract import extract_clinics
+from crawler.extract.clinics import share_page_hours
 from crawler.extract.details import (
     flag_in,
     hours_in,
@@ -11,6 +12,7 @@ from crawler.extract.details import (
     prices_in,
     schema_hours,
 )
+from crawler.extract.page import Page
 
 
 def hours(*lines):
@@ -181,3 +183,30 @@ def test_a_price_is_for_the_treatment_its_words_name():
     assert record["prices"] == [
         {"amount": 450, "currency": "USD", "per": "infusion", "treatment": "ketamine-iv-infusion"},
         {"amount": 150, "currency": "USD", "per": "consultation", "treatment": None}]
+
+
+
+PRACTICE_PAGE = ("<html><head><title>Locations | Calmwater Pain</title></head><body><main>"
+                 "<h1>Calmwater Pain offices</h1><p>Hours of Operation:</p>"
+                 "<p>Monday - Thursday | 8:00am - 5:00pm</p><p>Friday | 8:00am - 12:00pm</p>"
+                 "<h3>Dunn Office</h3><p>1 Main St<br>Dunn, NC 27501</p>{more}"
+                 "</main></body></html>")
+WEEKDAYS = {("Mo", "17:00"), ("Tu", "17:00"), ("We", "17:00"), ("Th", "17:00"), ("Fr", "12:00")}
+
+
+def offices(more: str = "", first_hours=()):
+    page = Page(PRACTICE_PAGE.format(more=more), "https://calmwaterpain.example/locations")
+    records = [{"name": "Calmwater Pain", "hours": list(first_hours)},
+               {"name": "Calmwater Pain", "hours": []}, {"name": "Calmwater Pain", "hours": []}]
+    share_page_hours(records, page)
+    return [{(h["day"], h["closes"]) for h in record["hours"]} for record in records]
+
+
+def test_hours_stated_once_for_a_practices_offices_are_each_offices():
+    assert offices() == [WEEKDAYS] * 3
+
+
+def test_hours_stated_in_several_places_are_not_shared():
+    saturday = [{"day": "Sa", "opens": "09:00", "closes": "13:00"}]
+    assert offices("<h3>Wilson Office</h3><p>2 Main St</p><p>Saturday 9am-1pm</p>",
+                   saturday) == [{("Sa", "13:00")}, set(), set()]

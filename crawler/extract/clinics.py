@@ -6,7 +6,7 @@ from __future__ import annotations
 from crawler.extract import structured
 from crawler.extract.addresses import parse_address
 from crawler.extract.contacts import emails_in, phones_in
-from crawler.extract.details import details_from_node, details_from_text, merged
+from crawler.extract.details import details_from_node, details_from_text, hours_in, merged
 from crawler.extract.page import Page
 from crawler.extract.page_kinds import not_a_clinic_page
 from crawler.extract.reconcile import Department, Reading, as_department, reconcile
@@ -47,6 +47,7 @@ def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = Non
     for reading in readings:
         fill_from_own_site(reading.record, page, country)
         add_details(reading.record, page, country, alone=len(readings) == 1)
+    share_page_hours([reading.record for reading in readings], page)
     return [clinic_item(reading, page) for reading in readings]
 
 
@@ -60,6 +61,24 @@ def add_details(record: dict, page: Page, country: str, alone: bool) -> None:
     if node:
         details = merged(details_from_node(node, record.get("country") or country), details)
     record.update(details)
+
+
+def share_page_hours(records: list[dict], page: Page) -> None:
+    """A practice's own page that lists its offices and states its hours once, in one block
+    ("Hours of Operation: Mon-Thu 8-5, Fri 8-12"): its offices that state none keep those.
+    Hours stated in several places belong to the offices that state them."""
+    own = [record for record in records if page.own_site(record.get("name"))]
+    if len(own) < 2:
+        return
+    lines = [line.text for line in page.content]
+    stating = [index for index, line in enumerate(lines) if hours_in([line])]
+    if not stating or stating[-1] - stating[0] >= len(stating) + 1:
+        return
+    hours = hours_in(lines[stating[0]:stating[-1] + 1])
+    if any(record.get("hours") not in ([], None, hours) for record in records):
+        return
+    for record in own:
+        record["hours"] = record.get("hours") or hours
 
 
 def fill_from_own_site(record: dict, page: Page, country: str) -> None:
