@@ -61,6 +61,7 @@ def test_schema_org_hours_in_both_forms():
     ("£350 per session", "GB", (350, "GBP", "session")),
     ("Initial consultation $150", "US", (150, "USD", "consultation")),
     ("$495 per infusion", "CA", (495, "CAD", "infusion")),
+    ("Auricular acupuncture, 30 min $35", "US", (35, "USD", "session")),
 ])
 def test_prices(line, country, expected):
     [price] = prices_in([line], country)

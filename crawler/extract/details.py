@@ -49,8 +49,9 @@ PER = [
                                 r"\bintake\b|\b(?:initial|first|new patient) (?:visit|"
                                 r"appointment)\b", re.I)),
     ("infusion", re.compile(r"\binfusions?\b", re.I)),
-    ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b|\bfollow[- ]?ups?\b",
-                           re.I)),
+    # A price for a length of time ("30 min $35") is a session's.
+    ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b|\bfollow[- ]?ups?\b|"
+                           r"\b\d+(?:\.\d+)?[- ]?(?:min|mins|minutes?|hr|hrs|hours?)\b", re.I)),
 ]
 PRICE_LIST_SEPARATOR = re.compile(r"\s[·•|;]\s|;\s")
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
