@@ -101,6 +101,14 @@ def try_this_in_a_browser(page, url: str, password: str) -> None:
     expect(page.get_by_text("Locked by an editor: phone.")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile(r"^phone"))).to_contain_text("+13035550152")
 
+    page.goto(url + "editor/crawls")
+    page.locator("section", has=page.get_by_role("heading", name="demo-review")) \
+        .get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    expect(page.get_by_role("heading", name=re.compile("^Run #.* of demo-review$"))).to_be_visible()
+    rejected = "clinic 'Riverbend Pain Clinic' has no locatable address"
+    expect(page.get_by_text(rejected, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("riverbend-pain.html$"))).to_be_visible()
+
 
 def test_demo_from_a_fresh_start_shows_the_review_workflow(cli_env, tmp_path, page):
     folder, taken = tmp_path / "demo", socket.socket()
