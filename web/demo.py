@@ -163,6 +163,7 @@ def demo_command(config, folder, host, port, no_scheduler):
     from reliefmap.sample_server import SAMPLE_SITES
     from reliefmap.setup import sync_config
     from web import create_app
+    from web.serving import SiteRequestHandler
 
     # SIGTERM (from a service manager or `timeout`) stops the demo like Ctrl-C: children too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -206,7 +207,8 @@ def demo_command(config, folder, host, port, no_scheduler):
                    "(a new one each time the demo starts):\n"
                    f"{password}\n")
         sys.stdout.flush()
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        app.run(host=host, port=port, threaded=True, use_reloader=False,
+                request_handler=SiteRequestHandler)
     finally:
         for child in children:
             child.terminate()
