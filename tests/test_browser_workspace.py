@@ -59,6 +59,13 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+def problems_of(page) -> tuple[int, list[str]] | None:
+    """How far the page overflows the window, and its serious axe violations; None if neither."""
+    expect(page.locator("h1")).to_be_visible()
+    wider, violations = overflow(page), serious_violations(page)
+    return (wider, violations) if wider > 0 or violations else None
+
+
 @pytest.mark.parametrize("width", [390, 1366])
 def test_every_workspace_page_fits_the_window_and_passes_axe(
         width, app, users, db_write, live_server, browser):
@@ -66,16 +73,18 @@ def test_every_workspace_page_fits_the_window_and_passes_axe(
     context = browser.new_context(viewport={"width": width, "height": 844 if width < 500 else 900})
     page = context.new_page()
     try:
+        page.goto(live_server + "/login")
+        problems = {"login": problems_of(page)}
         browser_login(page, live_server, "ada")
-        problems = {}
         for name, path in paths.items():
             page.goto(live_server + path)
-            expect(page.locator("h1")).to_be_visible()
-            wider = overflow(page)
-            violations = serious_violations(page)
-            if wider > 0 or violations:
-                problems[name] = (wider, violations)
-        assert problems == {}, problems
+            problems[name] = problems_of(page)
+        page.goto(live_server + "/editor/")
+        page.locator("input[name=item]").first.check()
+        page.get_by_role("button", name="Approve selected…").click()
+        expect(page).to_have_url(live_server + "/editor/bulk")
+        problems["bulk confirm"] = problems_of(page)
+        assert {name: found for name, found in problems.items() if found} == {}
     finally:
         context.close()
 
