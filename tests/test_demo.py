@@ -173,4 +173,7 @@ def test_the_demo_config_says_which_sources_wait_for_an_editor(tmp_path):
     config = tomllib.loads(text)
     trust = {source["name"]: source["trust"] for source in config["sources"]}
     assert trust["demo-review"] == "review" and trust["demo-clinics"] == "auto"
+    # A scheduled crawl would move the changing site on before an editor's "run now" could.
+    schedules = {source["name"]: source["schedule"] for source in config["sources"]}
+    assert schedules["demo-updates"] == "0 4 1 1 *"
     assert "everything they yield waits for an editor" not in text

@@ -42,9 +42,11 @@ DEMO_SOURCES = {
     # New clinics that wait for an editor.
     "demo-review": {"site": "review-clinics", "kind": "clinics", "trust": "review",
                     "start_urls": ["{base}/index.html"], "follow": [], "extract": ["/clinics/"]},
-    # A clinic's own site that changes at each crawl: its changes become proposals.
+    # A clinic's own site that changes at each crawl: its changes become proposals. Crawled
+    # when an editor asks (and once a year), so that the change "run now" shows is still there.
     "demo-updates": {"site": "changing-clinics", "kind": "clinics", "trust": "auto",
-                     "start_urls": ["{base}/index.html"], "follow": [], "extract": ["/clinics/"]},
+                     "schedule": "0 4 1 1 *", "start_urls": ["{base}/index.html"], "follow": [],
+                     "extract": ["/clinics/"]},
 }
 CRAWLED_TWICE = "demo-updates"
 SOURCES_COMMENT = """\
@@ -71,7 +73,8 @@ def demo_config_text(base_config: Path, folder: Path, servers: dict[str, str]) -
         base = servers[source["site"]]
         lines = [f'[[sources]]\nname = "{name}"\nkind = "{source["kind"]}"',
                  f'description = "Sample {source["site"]} on this machine"',
-                 f'schedule = "*/30 * * * *"\ntrust = "{source["trust"]}"',
+                 f'schedule = "{source.get("schedule", "*/30 * * * *")}"',
+                 f'trust = "{source["trust"]}"',
                  'max_pages = 100\ncountry = "US"']
         if "spider" in source:
             lines.append(f'spider = "{source["spider"]}"')
