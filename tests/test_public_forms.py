@@ -135,6 +135,8 @@ def test_the_suggestion_form_is_rate_limited_too(client, app, database, director
 
 
 def test_a_web_address_without_https_is_taken_as_https(client, database, directory):
+    box = re.search(r'<input[^>]*name="url"[^>]*>', client.get("/suggest").get_data(as_text=True))
+    assert 'type="text"' in box.group(0) and 'inputmode="url"' in box.group(0)
     assert suggest(client, url="www.example.org").status_code == 302
     (item,) = review_items(database)
     assert item.payload["url"] == "https://www.example.org"

@@ -12,7 +12,6 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    URLField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
@@ -64,7 +63,9 @@ class SuggestForm(HoneypotForm):
     name = StringField("Name or title", validators=[
         DataRequired("Please give the name of the clinic or the title of the resource."),
         Length(max=300)])
-    url = URLField("Web address (optional)", filters=[https_by_default], validators=[
+    # A text box, not type=url: browsers refuse "www.example.org" there, which we accept.
+    url = StringField("Web address (optional)", filters=[https_by_default],
+                      render_kw={"inputmode": "url", "autocomplete": "url"}, validators=[
         Optional(), URL(message="Please give a web address such as https://clinic.example"),
         Length(max=1000)])
     place = StringField("Town or city (for a clinic, optional)",
