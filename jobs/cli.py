@@ -81,16 +81,53 @@ def sources_command(config):
         database.dispose()
 
 
+def when_exactly(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "not yet"
+
+
+def print_run(run: CrawlRun) -> None:
+    """One run in full: what the run page of the editor workspace shows."""
+    duration = f" ({run.duration.total_seconds():.1f} s)" if run.duration is not None else ""
+    click.echo(f"Run #{run.id} of {run.source.name}: {run.status}"
+               f"{': ' + run.finish_reason if run.finish_reason else ''}\n"
+               f"trigger   {run.trigger}\n"
+               f"started   {when_exactly(run.started_at)}\n"
+               f"finished  {when_exactly(run.finished_at)}{duration}\n"
+               f"counts    {counts(run)}")
+    click.echo("\nRejected items:")
+    for rejection in run.rejections:
+        click.echo(f"  {rejection['reason']}\n    page {rejection.get('url') or '-'}")
+    if not run.rejections:
+        click.echo(f"  {'none' if not run.items_rejected else 'reasons not recorded'}")
+    click.echo("\nErrors:")
+    for failure in run.failures or (["none"] if not run.errors else ["see the log"]):
+        click.echo(f"  {failure}")
+    click.echo("\nLog tail:")
+    for line in (run.log_tail or "none recorded").splitlines():
+        click.echo(f"  {line}")
+    click.echo("\nStats:")
+    for key, value in sorted(run.stats.items()):
+        click.echo(f"  {key}: {value}")
+
+
 @click.command("runs")
 @click.argument("source_name", required=False)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many runs to show, newest first.")
+@click.option("--id", "run_id", type=int,
+              help="Show one run in full: counts, rejected items and why, errors, log, stats.")
 @click.pass_obj
-def runs_command(config, source_name, limit):
-    """Show the run history, newest first, of all sources or of one."""
+def runs_command(config, source_name, limit, run_id):
+    """Show the run history, newest first, of all sources or of one; or one run in full."""
     database = open_database(config)
     try:
         with database.read_session() as session:
+            if run_id is not None:
+                run = session.get(CrawlRun, run_id)
+                if run is None:
+                    raise UserError(f"no run #{run_id}; see 'reliefmap runs'")
+                print_run(run)
+                return
             query = select(CrawlRun).join(Source).order_by(CrawlRun.id.desc()).limit(limit)
             if source_name:
                 if source_name not in config.sources and session.scalar(

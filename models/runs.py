@@ -35,6 +35,10 @@ class CrawlRun(Base):
     finish_reason: Mapped[Optional[str]] = mapped_column(Text)
     log_tail: Mapped[Optional[str]] = mapped_column(Text)
     stats: Mapped[dict] = mapped_column(default=dict)
+    # The items the run rejected, [{reason, url, name}], and the pages it could not fetch,
+    # ["URL: reason"]; the first few of each.
+    rejections: Mapped[list] = mapped_column(default=list)
+    failures: Mapped[list] = mapped_column(default=list)
     # Who runs it: "host:pid" for a local process, "scrapyd:<node>:<job>" on Scrapyd.
     worker: Mapped[Optional[str]] = mapped_column(String(200))
 
@@ -43,6 +47,10 @@ class CrawlRun(Base):
     @property
     def items_total(self) -> int:
         return self.items_new + self.items_changed + self.items_unchanged
+
+    @property
+    def duration(self) -> Optional[timedelta]:
+        return self.finished_at - self.started_at if self.finished_at else None
 
 
 class SourceLease(Base):

@@ -1,6 +1,9 @@
 """A real HTTP server on 127.0.0.1 serving a sample site, with conditional requests and the
 hostile cases a crawler must survive under /hostile/. Used by tests, the demo and benchmarks.
 
+A site whose folder holds numbered versions (`1/`, `2/`, ...) changes between crawls: each fetch
+of its home page moves on to the next version, and the last one stays.
+
     python -m reliefmap.sample_server [SITE_FOLDER] [--port N]
 """
 
@@ -56,6 +59,9 @@ class SampleServer:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._bomb: bytes | None = None
+        self.versions = sorted(int(folder.name) for folder in self.root.glob("[0-9]*")
+                               if folder.is_dir() and folder.name.isdigit())
+        self.version = 0  # how many times the home page of a versioned site was fetched
         self.httpd = QuietServer(("127.0.0.1", port), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -83,6 +89,16 @@ class SampleServer:
         """The logged requests for a path."""
         with self.lock:
             return [entry for entry in self.requests if entry["path"] == path]
+
+    def site_root(self, path: str) -> Path:
+        """The folder pages are served from: for a versioned site, the next version at each
+        fetch of the home page."""
+        if not self.versions:
+            return self.root
+        with self.lock:
+            if path in ("/", "/index.html"):
+                self.version = min(self.version + 1, len(self.versions))
+            return self.root / str(self.versions[max(self.version, 1) - 1])
 
     def bomb(self) -> bytes:
         with self.lock:
@@ -139,7 +155,7 @@ class SampleRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def serve_file(self, path: str) -> None:
-        root = HOSTILE if path.startswith("/hostile/") else self.sample.root
+        root = HOSTILE if path.startswith("/hostile/") else self.sample.site_root(path)
         relative = path.removeprefix("/hostile/") if root is HOSTILE else path.lstrip("/")
         file = (root / (relative or "index.html")).resolve()
         if file.is_dir():

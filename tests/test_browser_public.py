@@ -97,6 +97,18 @@ def test_a_refused_suggestion_is_accessible(page, live_server, directory):
     assert accessibility_problems(page) == []
 
 
+def test_a_suggestion_with_a_www_address_goes_through_in_a_browser(page, live_server, directory,
+                                                                   database):
+    page.goto(f"{live_server}/suggest")
+    page.get_by_label("Name or title").fill("Example Pain Clinic")
+    page.get_by_label("Web address").fill("www.example.org")
+    page.get_by_role("button", name="Send the suggestion").click()
+    expect(page.get_by_role("status")).to_contain_text("an editor will look at your suggestion")
+    with database.read_session() as session:
+        (item,) = session.scalars(select(ReviewItem))
+        assert item.payload["url"] == "https://www.example.org"
+
+
 def test_the_accessibility_check_catches_problems_under_our_policy(page, live_server):
     page.goto(live_server)
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "

@@ -32,9 +32,9 @@ def test_directory_yields_each_clinic_once_with_provenance(
         assert len(records) == 17
         assert len({record.location_id for record in records}) == 17
         run = session.scalar(select(CrawlRun))
-        # The second Sunshine location is a change to the pending clinic, not a new clinic.
+        # The second Sunshine location is part of the new clinic: a first crawl is all new.
         assert (run.status, run.trigger, run.items_new, run.items_changed) == (
-            "succeeded", "manual", 16, 1)
+            "succeeded", "manual", 17, 0)
         golden = next(c for c in clinics if c.name == "Golden Gate Ketamine Clinic")
         provenance = golden.provenance["phone"]
         assert provenance["source"] == "sample-directory"

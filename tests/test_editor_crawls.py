@@ -3,9 +3,11 @@ server: crawl, review, publish, edit, recrawl, and the edit survives."""
 
 import re
 
+import pytest
 from sqlalchemy import select
 
-from models import Clinic, CrawlRequest, ReviewItem
+from models import Clinic, CrawlRequest, CrawlRun, ReviewItem
+from reliefmap.sample_server import SAMPLE_SITES, SampleServer
 from tests.editor_fixtures import GOLDEN, form_values
 
 
@@ -72,3 +74,52 @@ def test_crawl_review_publish_edit_and_recrawl(golden_source, sample_server, sit
         assert clinic.phone == "+14155550123" and clinic.email.startswith("care@")
         assert clinic.provenance["phone"]["editor"] == "edna"
         assert clinic.provenance["email"]["source"] == "golden"
+
+
+@pytest.fixture
+def listings_source(add_source):
+    """The sample site of new listings: two clinics, and one the crawl rejects (no address)."""
+    with SampleServer(SAMPLE_SITES / "review-clinics") as server:
+        add_source("listings", start_urls=[f"{server.url}/index.html"], extract=["/clinics/"])
+        yield server
+
+
+def test_run_page_and_runs_id_say_what_a_run_did_and_why_it_rejected_an_item(
+        listings_source, run_cli, app, client, auth):
+    assert run_cli("crawl", "listings").returncode == 0
+    with app.extensions["database"].read_session() as session:
+        [run] = session.scalars(select(CrawlRun)).all()
+        assert (run.items_new, run.items_changed, run.items_rejected) == (2, 0, 1)
+    riverbend = f"{listings_source.url}/clinics/riverbend-pain.html"
+    reason = "clinic &#39;Riverbend Pain Clinic&#39; has no locatable address"
+    auth.login()
+    assert f'href="/editor/crawls/{run.id}"' in text(client.get("/editor/crawls"))
+    page = text(client.get(f"/editor/crawls/{run.id}"))
+    assert f"Run #{run.id} of listings" in page and "<strong>succeeded</strong>" in page
+    assert "<dt>New items</dt><dd>2</dd>" in page and "<dt>Rejected items</dt><dd>1</dd>" in page
+    assert reason in page and f'<a href="{riverbend}"' in page
+    assert "Closing spider (finished)" in page  # the log tail
+    assert "<dt>item_dropped_count</dt><dd>1</dd>" in page
+    assert client.get("/editor/crawls/999").status_code == 404
+
+    shown = run_cli("runs", "--id", str(run.id))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"Run #{run.id} of listings: succeeded: finished\n")
+    assert "counts    pages 4, new 2, changed 0, unchanged 0, rejected 1, errors 0" in shown.stdout
+    assert f"  clinic 'Riverbend Pain Clinic' has no locatable address\n    page {riverbend}" \
+        in shown.stdout
+    assert "  item_dropped_count: 1" in shown.stdout
+    unknown = run_cli("runs", "--id", "999")
+    assert unknown.returncode == 1 and "no run #999" in unknown.stderr
+
+
+def test_the_run_page_says_what_a_failed_run_could_not_fetch(add_source, run_cli, app, client,
+                                                              auth):
+    add_source("gone", start_urls=["http://127.0.0.1:9/index.html"])
+    run_cli("crawl", "gone")
+    with app.extensions["database"].read_session() as session:
+        run = session.scalar(select(CrawlRun))
+    auth.login()
+    page = text(client.get(f"/editor/crawls/{run.id}"))
+    assert "<strong>failed</strong>: no page could be fetched" in page
+    assert "http://127.0.0.1:9/index.html: " in page.split("<h2>Errors</h2>")[1]

@@ -53,3 +53,29 @@ def test_an_unreachable_database_answers_503_with_retry_after(config, path):
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
     assert "briefly unavailable" in response.get_data(as_text=True)
     app.extensions["database"].dispose()
+
+
+def test_a_request_line_too_long_for_the_server_gets_the_sites_own_414_page(app):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from web.serving import SiteRequestHandler
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=SiteRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
+            sock.sendall(f"GET /clinics?q={'x' * 100_000} HTTP/1.1\r\nHost: a\r\n\r\n".encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    head, _, body = answer.decode().partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 414 ") or head.startswith("HTTP/1.0 414 ")
+    assert "Content-Security-Policy" in head and "text/html" in head
+    assert "<h1>Request URI Too Long</h1>" in body and "Shorten the words you searched for" in body
+    assert "/static/site.css" in body

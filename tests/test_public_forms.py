@@ -116,7 +116,7 @@ def test_a_suggestion_lands_in_the_editors_queue(client, database, directory):
 
 @pytest.mark.parametrize("fields, message", [
     ({"name": ""}, "Please give the name of the clinic"),
-    ({"url": "javascript:alert(1)"}, "Please give a full web address starting with https://"),
+    ({"url": "javascript:alert(1)"}, "Please give a web address such as https://clinic.example"),
     ({"csrf_token": None}, "This form expired"),
     ({"homepage": "bot"}, "This form could not be sent"),
 ])
@@ -132,3 +132,21 @@ def test_the_suggestion_form_is_rate_limited_too(client, app, database, director
     app.extensions["public_form_limiter"].limit = 2
     assert [suggest(client).status_code for _ in range(3)] == [302, 302, 429]
     assert count(database) == 2
+
+
+def test_a_web_address_without_https_is_taken_as_https(client, database, directory):
+    box = re.search(r'<input[^>]*name="url"[^>]*>', client.get("/suggest").get_data(as_text=True))
+    assert 'type="text"' in box.group(0) and 'inputmode="url"' in box.group(0)
+    assert suggest(client, url="www.example.org").status_code == 302
+    (item,) = review_items(database)
+    assert item.payload["url"] == "https://www.example.org"
+
+
+def test_the_report_form_starts_with_no_problem_chosen(client, database, clinic_path):
+    page = client.get(clinic_path).get_data(as_text=True)
+    first = re.search(r'<select[^>]*name="problem"[^>]*>\s*<option([^>]*)>([^<]*)<', page)
+    assert first.group(2) == "Choose one…" and "selected" not in first.group(1)
+    response = report(client, clinic_path, problem="")
+    assert response.status_code == 400
+    assert "Please choose what is wrong." in response.get_data(as_text=True)
+    assert count(database) == 0

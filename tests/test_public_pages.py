@@ -67,6 +67,10 @@ def test_pagination_and_sorting_by_recent_verification(client, app, directory):
     assert "Page 1 of 3" in first and 'href="/clinics?page=2"' in first
     last = text_of(client.get("/clinics?page=3"))
     assert "Zürich Schmerzklinik" in last and "Next" not in last
+    beyond = text_of(client.get("/clinics?page=99999"))
+    assert "There is no page 99999: these 9 clinics fill 3 pages." in beyond
+    assert 'href="/clinics?page=3">Go to the last page' in beyond
+    assert "No clinic matches" not in beyond
     verified = text_of(client.get("/clinics?sort=verified"))
     assert verified.index("Brooklyn Nerve Pain Relief") < verified.index(
         "Manhattan Ketamine Center")
@@ -90,6 +94,9 @@ def test_region_pages_have_clean_urls_places_and_clinics(client, directory):
     assert "British Columbia" in country and "/regions/CA-ON" in country
     assert client.get("/regions/us-ny").headers["Location"].endswith("/regions/US-NY")
     assert client.get("/regions/US-ZZ").status_code == 404
+    assert client.get("/regions/US-NY?locality=brooklyn").status_code == 200
+    unknown = client.get("/regions/US-NY?locality=Atlantis")
+    assert unknown.status_code == 404 and "Clinics in Atlantis" not in text_of(unknown)
     assert client.get("/regions/not-a-code").status_code == 404
 
 
@@ -338,3 +345,18 @@ def test_a_temporarily_closed_clinic_never_says_open_now(app, client, database, 
     page = text_of(client.get("/clinics/newark-infusion-suite"))
     assert hours_today(page) == "Today, Friday: 08:00–18:00"
     assert "Open now" not in page
+
+
+def test_a_radius_that_is_not_a_distance_is_refused_with_a_reason(client, directory):
+    response = client.get("/clinics?near=10001&radius=-5")
+    assert response.status_code == 400
+    assert "radius must be more than 0 and at most" in text_of(response)
+
+
+def test_the_favicon_is_an_svg_served_by_the_app_and_linked_from_every_page(client, directory):
+    assert 'rel="icon" href="/static/favicon.svg" type="image/svg+xml"' in text_of(
+        client.get("/"))
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data().startswith(b"<svg")
+    assert client.get("/favicon.ico").headers["Location"].endswith("/static/favicon.svg")

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from reliefmap.sample_server import SampleServer
+from reliefmap.sample_server import SAMPLE_SITES, SampleServer
 
 
 def get(url: str, headers: dict | None = None):
@@ -69,3 +69,14 @@ def test_module_entry_point_prints_its_url():
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_a_versioned_site_moves_to_its_next_version_at_each_home_page_fetch():
+    with SampleServer(SAMPLE_SITES / "changing-clinics") as changing:
+        page = f"{changing.url}/clinics/front-range-pain.html"
+        assert b"303-555-0141" in get(page)[2]  # before the first crawl: version 1
+        phones = []
+        for _ in range(4):
+            assert get(f"{changing.url}/")[0] == 200
+            phones.append(get(page)[2].split(b"Phone: ")[1][:12])
+        assert phones == [b"303-555-0141", b"303-555-0148", b"303-555-0152", b"303-555-0152"]

@@ -12,9 +12,10 @@ def serve_command(config, host, port):
     from dataclasses import replace
 
     from web import create_app
+    from web.serving import SiteRequestHandler
 
     host, port = host or config.web.host, port or config.web.port
     # Without a [web] base_url, the pages' absolute URLs name the address served on.
     app = create_app(config=replace(config, web=replace(config.web, host=host, port=port)))
     click.echo(f"Relief Map at http://{host}:{port}/")
-    app.run(host=host, port=port, threaded=True)
+    app.run(host=host, port=port, threaded=True, request_handler=SiteRequestHandler)

@@ -468,6 +468,13 @@ def crawls():
     return render_template("editor/crawls.html", sources=sources, form=ActionForm())
 
 
+@bp.get("/crawls/<int:run_id>")
+def crawl_run(run_id):
+    """One crawl run: what it did, what it rejected and why, its errors, stats and log."""
+    run = _get(CrawlRun, run_id)
+    return render_template("editor/run.html", run=run)
+
+
 @bp.post("/crawls/<name>/run")
 def run_now(name):
     """Ask the scheduler to crawl a source now; the web process never crawls."""

@@ -186,6 +186,22 @@ def _term_fields(terms):
             "conditions": MultiCheckboxField("Conditions", choices=choices("condition"))}
 
 
+# An entry's form falls into these sections; the fields none of them names come last.
+SECTIONS = {
+    "clinic": (("Name and contact", ("name", "description", "website", "email", "phone",
+                                     "status")),
+               ("Address", ("street", "locality", "region", "postal_code", "country",
+                            "latitude", "longitude")),
+               ("Hours, costs and access", ("hours", "prices", "payment", "telehealth",
+                                            "accepting_new_patients", "referral_required",
+                                            "languages")),
+               ("Treatments and conditions", ("treatments", "conditions"))),
+    "resource": (("The resource", ("title", "url", "kind", "summary", "author", "published")),
+                 ("Treatments and conditions", ("treatments", "conditions"))),
+}
+OTHER_SECTION = "Other details"
+
+
 class EntryForm(FlaskForm):
     """The fields of a clinic or resource; build one with `entry_form`. `seen` carries the
     values the editor was shown, so a save applies only what they changed."""
@@ -193,6 +209,16 @@ class EntryForm(FlaskForm):
     field_names: tuple[str, ...] = ()
     treatment_slugs: frozenset[str] = frozenset()
     seen = HiddenField()
+
+    def sections(self) -> list[tuple[str, list]]:
+        """(title, fields) of each section of the form that has fields."""
+        sections = SECTIONS[self.entry_type]
+        named = {name for _, names in sections for name in names}
+        grouped = [(title, [self[name] for name in names if name in self.field_names])
+                   for title, names in sections]
+        grouped.append((OTHER_SECTION, [self[name] for name in self.field_names
+                                        if name not in named]))
+        return [(title, fields) for title, fields in grouped if fields]
 
     def seen_values(self) -> dict | None:
         """The values the form was filled with, or None when it did not say (or said nonsense)."""
@@ -258,7 +284,8 @@ def entry_form(entry_type: str, terms, data: dict | None = None) -> EntryForm:
     fields = _clinic_fields(terms) if entry_type == "clinic" else _resource_fields(terms)
     slugs = frozenset(term.slug for term in terms if term.kind == "treatment")
     form_class = type(f"{entry_type.title()}Form", (EntryForm,),
-                      {**fields, "field_names": tuple(fields), "treatment_slugs": slugs})
+                      {**fields, "field_names": tuple(fields), "treatment_slugs": slugs,
+                       "entry_type": entry_type})
     seen = data
     form = form_class(data=_as_form_data(data) if data else data)
     if seen is not None and not form.is_submitted():

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 MESSAGES = {
     404: "We could not find that page. It may have moved, or the clinic may no longer be listed.",
+    414: "That address is too long for us to read. Shorten the words you searched for and try "
+         "again.",
     500: "Something went wrong on our side. Please try again in a moment.",
     503: "The directory is briefly unavailable. Please try again in a minute.",
 }

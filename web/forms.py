@@ -1,6 +1,7 @@
 """The public forms: report a problem with a clinic, suggest a clinic or resource. Both carry a
 CSRF token, a honeypot field people never see, and a per-address rate limit."""
 
+import re
 import threading
 import time
 from collections import deque
@@ -11,13 +12,13 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    URLField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 PROBLEMS = [
+    SelectChoice("", "Choose one…"),
     SelectChoice("closed", "It has closed or moved"),
     SelectChoice("phone", "The phone number is wrong"),
     SelectChoice("address", "The address is wrong"),
@@ -38,8 +39,17 @@ class HoneypotForm(FlaskForm):
         return bool((self.homepage.data or "").strip())
 
 
+def https_by_default(value: str | None) -> str | None:
+    """A web address as people type it ("www.example.org") made whole: https:// in front."""
+    value = (value or "").strip()
+    if value and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value):
+        return f"https://{value}"
+    return value or None
+
+
 class ReportForm(HoneypotForm):
-    problem = SelectField("What is wrong?", choices=PROBLEMS, validators=[DataRequired()])
+    problem = SelectField("What is wrong?", choices=PROBLEMS,
+                          validators=[DataRequired("Please choose what is wrong.")])
     details = TextAreaField("Details", validators=[
         DataRequired("Please say what is wrong, in a few words."), Length(max=4000)])
     contact = EmailField("Your email (optional, only if you would like a reply)",
@@ -53,8 +63,10 @@ class SuggestForm(HoneypotForm):
     name = StringField("Name or title", validators=[
         DataRequired("Please give the name of the clinic or the title of the resource."),
         Length(max=300)])
-    url = URLField("Web address (optional)", validators=[
-        Optional(), URL(message="Please give a full web address starting with https://"),
+    # A text box, not type=url: browsers refuse "www.example.org" there, which we accept.
+    url = StringField("Web address (optional)", filters=[https_by_default],
+                      render_kw={"inputmode": "url", "autocomplete": "url"}, validators=[
+        Optional(), URL(message="Please give a web address such as https://clinic.example"),
         Length(max=1000)])
     place = StringField("Town or city (for a clinic, optional)",
                         validators=[Optional(), Length(max=200)])

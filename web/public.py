@@ -181,6 +181,9 @@ def region(code: str):
         abort(404)
     scope = {"region": code} if "-" in code else {"country": code}
     locality = text("locality")
+    if locality and "-" in code and locality.casefold() not in {
+            child.code.casefold() for child in node.children}:
+        abort(404)  # no clinic of the region is in that town
     results = queries.find_clinics(
         session, **scope, locality=locality, condition=text("condition"),
         treatment=text("treatment"),
@@ -189,6 +192,12 @@ def region(code: str):
     return render_template("public/region.html", node=node, country=tree[0], code=code,
                            locality=locality, results=results,
                            terms=queries.term_labels(session))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers that ask before reading the page's icon link."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/clinics/<slug>")

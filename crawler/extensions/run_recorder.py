@@ -31,6 +31,7 @@ from models.staging import source_named
 LEASE_TTL = timedelta(minutes=2)
 HEARTBEAT_SECONDS = 30
 LOG_TAIL_LINES = 40
+KEPT_REJECTIONS = 100
 
 
 class LogTail(logging.Handler):
@@ -59,7 +60,9 @@ class RunRecorder:
         self.run_id = None
         self.leased = False
         self.tail = LogTail()
+        self.rejections: list[dict] = []
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.rejected, signal=signals.item_dropped)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -91,6 +94,14 @@ class RunRecorder:
             stats.set_value("reliefmap/run_status", SKIPPED)
             raise CloseSpider("skipped")
         self.heartbeat.start(HEARTBEAT_SECONDS, now=False)
+
+    def rejected(self, item, response, exception):
+        """Keep the first rejected items with their reason and page, for the run's page."""
+        if len(self.rejections) < KEPT_REJECTIONS:
+            self.rejections.append({
+                "reason": str(exception),
+                "url": item.get("source_url") or (response.url if response else None),
+                "name": item.get("name") or item.get("title")})
 
     def renew(self):
         """Keep the lease, and the run's page count up to date between stored items."""
@@ -130,6 +141,7 @@ class RunRecorder:
             run.stats = {key: value if isinstance(value, int | float | str) else str(value)
                          for key, value in values.items()}
             run.log_tail = "\n".join(self.tail.lines)
+            run.rejections, run.failures = self.rejections, list(spider.failures)
             if status == SUCCEEDED and saw_whole_source(reason, values):
                 record_missed_runs(session, run)
             release_lease(session, spider.source.name, self.holder)

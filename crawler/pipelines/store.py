@@ -387,7 +387,8 @@ class StorePipeline(CountingPipeline):
                              **{name: provenance for name in changes}}
         session.flush()
         record.location_id = location.id
-        return "changed"
+        # A branch (or other record) of a clinic this crawl created is part of the new entry.
+        return "new" if clinic.id in self.created_clinics else "changed"
 
     def location_for(self, clinic: Clinic, record, fields: dict) -> Location | None:
         """The location a record describes: its own, one at the same postcode or street, or the
