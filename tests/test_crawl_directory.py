@@ -109,8 +109,10 @@ def test_recrawl_skips_pages_whose_sitemap_lastmod_predates_their_fetch(
     pages = {r["path"] for r in sample_server.requests if "/clinics/" in r["path"]}
     assert len(pages) == 17
     with database.read_session() as session:
-        before = {r.url: (r.last_seen, r.fetched_at) for r in session.scalars(select(SourceRecord))}
-    recorded = {url.removeprefix(sample_server.url) for url in before}
+        # By id: Sunshine's two records share their page's URL.
+        before = {r.id: (r.url, r.last_seen, r.fetched_at)
+                  for r in session.scalars(select(SourceRecord))}
+    recorded = {url.removeprefix(sample_server.url) for url, _, _ in before.values()}
     assert len(recorded) == 16  # Sunshine's page has two records; mont-royal.html none
     # One page changes after the crawl, and the sitemap says so.
     golden = site / "clinics" / "golden-gate-ketamine.html"
@@ -127,16 +129,17 @@ def test_recrawl_skips_pages_whose_sitemap_lastmod_predates_their_fetch(
     assert sorted(r["path"] for r in sample_server.requests if "/clinics/" in r["path"]) == sorted(
         pages - recorded | {"/clinics/golden-gate-ketamine.html"})
     with database.read_session() as session:
-        after = {r.url: (r.last_seen, r.fetched_at, r.payload["phone"])
+        after = {r.id: (r.url, r.last_seen, r.fetched_at, r.payload["phone"])
                  for r in session.scalars(select(SourceRecord))}
         run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()))
     assert set(after) == set(before)
-    for url, (seen, fetched, phone) in after.items():
-        assert seen > before[url][0]
+    for record_id, (url, seen, fetched, phone) in after.items():
+        _, seen_before, fetched_before = before[record_id]
+        assert seen > seen_before
         if url.endswith("golden-gate-ketamine.html"):
-            assert fetched > before[url][1] and phone == "+14155550142"
+            assert fetched > fetched_before and phone == "+14155550142"
         else:
-            assert fetched == before[url][1]
+            assert fetched == fetched_before, url
     assert (run.status, run.items_new, run.items_changed, run.items_unchanged) == (
         "succeeded", 0, 1, 16)
     assert run.stats["reliefmap/skipped_unmodified"] == 15
