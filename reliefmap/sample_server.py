@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 serving a sample site, with conditional requests and the
 hostile cases a crawler must survive under /hostile/. Used by tests, the demo and benchmarks.
 
-A site whose folder holds numbered versions (`1/`, `2/`, ...) changes between crawls: each fetch
-of its home page moves on to the next version, and the last one stays.
+A site whose folder holds only numbered versions (`1/`, `2/`, ...) changes between crawls: each
+fetch of its home page moves on to the next version, and the last one stays.
 
     python -m reliefmap.sample_server [SITE_FOLDER] [--port N]
 """
@@ -59,11 +59,19 @@ class SampleServer:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._bomb: bytes | None = None
-        self.versions = sorted(int(folder.name) for folder in self.root.glob("[0-9]*")
-                               if folder.is_dir() and folder.name.isdigit())
+        self.versions = self._versions(self.root)
         self.version = 0  # how many times the home page of a versioned site was fetched
         self.httpd = QuietServer(("127.0.0.1", port), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @staticmethod
+    def _versions(root: Path) -> list[int]:
+        """The numbered versions of a site whose root holds nothing else (a blog's year
+        folders, 2023/ and 2024/ beside its index.html, are no versions)."""
+        entries = list(root.iterdir())
+        if not entries or not all(entry.is_dir() and entry.name.isdigit() for entry in entries):
+            return []
+        return sorted(int(entry.name) for entry in entries)
 
     @property
     def url(self) -> str:

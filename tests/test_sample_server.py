@@ -80,3 +80,10 @@ def test_a_versioned_site_moves_to_its_next_version_at_each_home_page_fetch():
             assert get(f"{changing.url}/")[0] == 200
             phones.append(get(page)[2].split(b"Phone: ")[1][:12])
         assert phones == [b"303-555-0141", b"303-555-0148", b"303-555-0152", b"303-555-0152"]
+
+
+def test_a_site_with_year_folders_beside_its_pages_is_no_versioned_site():
+    with SampleServer(SAMPLE_SITES / "patient-blog") as blog:
+        assert blog.versions == []
+        assert get(f"{blog.url}/index.html")[0] == 200
+        assert get(f"{blog.url}/index.html")[0] == 200  # still there after a home page fetch
