@@ -1,10 +1,17 @@
-"""The details patients decide on: their vocabularies, and how hours and prices read as one line.
+"""The details patients decide on: their vocabularies (days, payment kinds, what a price is per,
+the flags, languages by name), and how hours and prices read as one line.
 
 The crawler checks values against these; the API, its OpenAPI description and the exports write
 them out.
 """
 
+import re
+import unicodedata
+from functools import cache
 from typing import Any
+
+from babel import Locale
+from babel.localedata import locale_identifiers
 
 DAY_NAMES = {"Mo": "Monday", "Tu": "Tuesday", "We": "Wednesday", "Th": "Thursday",
              "Fr": "Friday", "Sa": "Saturday", "Su": "Sunday"}
@@ -23,6 +30,10 @@ PAYMENT_LABELS = {
 }
 PAYMENT_KINDS = tuple(PAYMENT_LABELS)
 PRICE_PER = ("infusion", "session", "series", "consultation")
+FLAGS = ("telehealth", "accepting_new_patients", "referral_required")
+# Names babel does not give a code of their own.
+OTHER_LANGUAGE_NAMES = {"mandarin": "zh", "cantonese": "zh", "farsi": "fa", "castellano": "es",
+                        "tagalog": "tl", "filipino": "tl"}
 
 
 def hours_text(hours: list[dict[str, str]] | None) -> str:
@@ -48,3 +59,31 @@ def price_text(price: dict[str, Any]) -> str:
 def prices_text(prices: list[dict[str, Any]] | None) -> str:
     """Prices in one line, as the clinic lists them: '450 USD per infusion; 2400 USD per series'."""
     return "; ".join(price_text(price) for price in prices or [])
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """ISO 639-1 code by lower-case name: English, French and Spanish names and each
+    language's own name ("español", "العربية", "中文"), with and without accents."""
+    names = dict(OTHER_LANGUAGE_NAMES)
+    own = [Locale.parse(code) for code in locale_identifiers() if len(code) == 2]
+    for locale in [Locale("en"), Locale("fr"), Locale("es"), *own]:
+        for code, name in locale.languages.items():
+            if len(code) == 2 and (locale.language in ("en", "fr", "es")
+                                   or code == locale.language):
+                names.setdefault(name.lower(), code)
+                names.setdefault(_unaccented(name.lower()), code)
+    return names
+
+
+def _unaccented(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(char))
+
+
+def language_code(name: str) -> str | None:
+    """The ISO 639-1 code of a language named in English, French, Spanish or itself."""
+    name = re.sub(r"[^\w\s'-]", "", name).strip().lower()
+    if not name or len(name) > 30:
+        return None
+    return _language_names().get(name)

@@ -9,9 +9,7 @@ from functools import cache
 from babel import Locale
 from babel.numbers import list_currencies
 
-from crawler.extract.details import language_code
-from crawler.pipelines.normalise import CLOCK, FLAGS, PRICE_PER
-from models.details import DAY_NAMES, DAYS, PAYMENT_LABELS
+from models.details import CLOCK, DAY_NAMES, DAYS, FLAGS, PAYMENT_LABELS, PRICE_PER, language_code
 
 FLAG_WORDS = {True: "yes", False: "no", None: "not stated"}
 HOURS_LINE = re.compile(r"(?P<days>[^\d]+?)\s+(?P<times>\d.*)")
@@ -100,7 +98,7 @@ def _parse_times(text: str, number: int, line: str) -> list[tuple[str, str]]:
         match = TIME_SPAN.fullmatch(part.strip())
         opens, closes = (f"{int(match[1]):02d}:{match[2]}", f"{int(match[3]):02d}:{match[4]}") \
             if match else ("", "")
-        if not (CLOCK.match(opens) and CLOCK.match(closes)):
+        if not (re.match(CLOCK, opens) and re.match(CLOCK, closes)):
             raise NotationError(f"Hours line {number}, {_quoted(line)}: write times as 24-hour "
                                 f"HH:MM, {HOURS_EXAMPLE}.")
         if opens >= closes:

@@ -23,8 +23,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crawler.normalise import normalise_email, normalise_phone, normalise_url
-from crawler.pipelines.normalise import FLAGS
 from models import CLINIC_STATUSES, RESOURCE_KINDS, ROLES, password_problem
+from models.details import FLAGS
 from web.details_text import (
     PAYMENT_LABELS,
     NotationError,

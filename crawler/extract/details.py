@@ -8,13 +8,9 @@ named later, by the classify pipeline, from the words around it (`context`).
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import cache
-
-from babel import Locale
-from babel.localedata import locale_identifiers
 
 from crawler.extract.structured import first
+from models.details import language_code
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 DAY_WORDS = {
@@ -122,8 +118,6 @@ LANGUAGE_LEAD = re.compile(
     r"se habla)\s*:?\s*(?P<names>[^.;!?]{2,120})", re.I)
 # Names babel does not give a language by (it knows English, French and Spanish names and
 # each language's own name).
-OTHER_LANGUAGE_NAMES = {"mandarin": "zh", "cantonese": "zh", "farsi": "fa", "castellano": "es",
-                        "tagalog": "tl", "filipino": "tl"}
 LANGUAGE_SPLIT = re.compile(r"\s*(?:,|/|\n|\band\b|&|\bor\b|\bet\b|\by\b)\s*", re.I)
 
 
@@ -371,34 +365,6 @@ def languages_in(text: str) -> list[str]:
             if code:
                 codes.add(code)
     return sorted(codes)
-
-
-@cache
-def _language_names() -> dict[str, str]:
-    """ISO 639-1 code by lower-case name: English, French and Spanish names and each
-    language's own name ("español", "العربية", "中文"), with and without accents."""
-    names = dict(OTHER_LANGUAGE_NAMES)
-    own = [Locale.parse(code) for code in locale_identifiers() if len(code) == 2]
-    for locale in [Locale("en"), Locale("fr"), Locale("es"), *own]:
-        for code, name in locale.languages.items():
-            if len(code) == 2 and (locale.language in ("en", "fr", "es")
-                                   or code == locale.language):
-                names.setdefault(name.lower(), code)
-                names.setdefault(_unaccented(name.lower()), code)
-    return names
-
-
-def _unaccented(text: str) -> str:
-    return "".join(char for char in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(char))
-
-
-def language_code(name: str) -> str | None:
-    """The ISO 639-1 code of a language named in English, French, Spanish or itself."""
-    name = re.sub(r"[^\w\s'-]", "", name).strip().lower()
-    if not name or len(name) > 30:
-        return None
-    return _language_names().get(name)
 
 
 def schema_languages(node: dict) -> list[str]:

@@ -23,7 +23,7 @@ CLOCK = re.compile(details.CLOCK)
 PAYMENT_KINDS = frozenset(details.PAYMENT_KINDS)
 PRICE_PER = {*details.PRICE_PER, None}
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-FLAGS = ("telehealth", "accepting_new_patients", "referral_required")
+FLAGS = details.FLAGS
 
 
 def short_description(text: str | None) -> str | None:
