@@ -71,3 +71,17 @@ def test_a_blog_crawl_keeps_its_posts_and_none_of_its_listings(run_cli, database
     assert found["/2024/03/questions-before-infusions/index.html"][1:4] == (
         "2024-03-14", "article", ["ketamine-iv-infusion"])
     assert patient_blog.requested("/tag/pacing/index.html")  # listings are still followed
+
+
+def test_links_repeated_on_every_page_do_not_use_up_the_page_cap(add_source, run_cli, database):
+    """The blog's 12 pages link to each other dozens of times; a cap of 12 pages still reaches
+    every one of them, whatever order the answers come in."""
+    with SampleServer(SAMPLE_SITES / "patient-blog") as server:
+        add_source("small-blog", kind="resources", max_pages=12,
+                   start_urls=[f"{server.url}/index.html"])
+        result = run_cli("crawl", "small-blog")
+        assert result.returncode == 0, result.stderr
+        fetched = {request["path"] for request in server.requests} - {"/robots.txt"}
+    with database.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(Resource)) == 5
+    assert len(fetched) == 12

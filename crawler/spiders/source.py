@@ -90,6 +90,11 @@ class SourceSpider(scrapy.Spider):
         self.requested_urls.add(url)
         return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
 
+    def unseen(self, url: str) -> bool:
+        """Neither requested in this crawl nor skipped as unmodified: a page that repeats a link
+        costs nothing of the page cap."""
+        return url not in self.requested_urls and url not in self.unmodified
+
     def wanted(self, url: str) -> bool:
         """Same site, and matching a follow or extract pattern (any link when none are given)."""
         if urlsplit(url).hostname not in self.hosts:
@@ -113,7 +118,7 @@ class SourceSpider(scrapy.Spider):
         if self.extracts(response.url):
             yield from self.page_items(response, content_type)
         for link in self.links.extract_links(response):
-            if self.wanted(link.url) and link.url not in self.unmodified:
+            if self.wanted(link.url) and self.unseen(link.url):
                 request = self.page_request(link.url, self.parse)
                 if request is None:
                     return
@@ -158,7 +163,7 @@ class SourceSpider(scrapy.Spider):
         for item in items:
             link = item.get("url")
             if (link and urlsplit(link).hostname in self.hosts and self.extracts(link)
-                    and link not in self.unmodified):
+                    and self.unseen(link)):
                 request = self.page_request(link, self.parse)
                 if request is None:
                     return
@@ -175,7 +180,7 @@ class SourceSpider(scrapy.Spider):
             url = entry.get("loc", "")
             if sitemap.type == "sitemapindex":
                 request = self.page_request(url, self.parse_sitemap)
-            elif url in self.requested_urls or url in self.unmodified:
+            elif not self.unseen(url):
                 continue
             elif self.unchanged_since_fetch(url, entry.get("lastmod")):
                 self.unmodified.add(url)
