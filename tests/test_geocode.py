@@ -72,7 +72,7 @@ def test_geocode_address(args, lat, lon):
     (None, None, None, "US"),
     ("00000", None, None, "US"),
     (None, "Nowhereville", None, "US"),
-    (None, "Toronto", None, "US"),  # a city abroad is not taken for a US address
+    (None, "Winnipeg", None, "US"),  # a city abroad is not taken for a US address
 ])
 def test_geocode_address_unknown(args):
     assert geocode_address(*args) is None
