@@ -30,7 +30,7 @@ def test_the_shareable_search_url_finds_clinics_near_a_postal_code(client, direc
     page = text_of(response)
     assert response.status_code == 200
     assert "Manhattan Ketamine Center" in page
-    assert re.search(r"\d\.\d km \(\d\.\d mi\) away", page)
+    assert re.search(r"\d\.\d mi \(\d\.\d km\) away", page)  # miles first in the US
     assert "1 clinic" in page and "Toronto Pain Centre" not in page
     assert '<option value="distance" selected>' in page
 

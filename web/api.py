@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from models import RESOURCE_KINDS, Clinic, Location, Resource, Term
 from models.entries import DETAIL_FIELDS
-from reliefmap.geocode import geocode_place, suggest_places
+from reliefmap.geocode import resolve_place, suggest_places
 from web import details, queries
 from web.cache import request_cache
 from web.db import get_session
@@ -141,7 +141,11 @@ def clinic_filters(session) -> dict:
                          f"got '{filters['sort'][:40]}'")
     near = text("near")
     if near:
-        filters["near"] = geocode_place(near, country or "US")
+        resolution = resolve_place(near, country or "US")
+        filters["near"] = resolution.place
+        if resolution.ambiguous:
+            raise BadRequest(f"several places are called '{near[:40]}'; add the state, province "
+                             "or country (\"Springfield, IL\")", list(resolution.choices))
         if filters["near"] is None:
             raise BadRequest(f"unknown place '{near[:40]}'; try a ZIP or postcode, or a city",
                              suggest_places(near))
@@ -236,6 +240,8 @@ def clinics():
             item["distance_km"] = hit.distance_km
         items.append(item)
     data = _page(results, items)
+    data["nearest"] = [{**clinic_json(hit.clinic, hit.location), "distance_km": hit.distance_km,
+                        "outside_radius": True} for hit in results.nearest]
     facets = results.facets
     data["facets"] = {"conditions": facets.conditions, "treatments": facets.treatments,
                       "regions": facets.regions, "payment": facets.payment,

@@ -141,6 +141,13 @@ SCHEMAS = {
                         "description": "From the `near` place to the nearest location; only "
                                        "present when `near` was given."},
     }, required=CLINIC_REQUIRED),
+    "NearestClinic": _object({
+        **CLINIC_PROPERTIES,
+        "distance_km": {"type": "number", "minimum": 0,
+                        "description": "From the `near` place to the nearest location."},
+        "outside_radius": {"const": True,
+                           "description": "Always true: this clinic is beyond `radius`."},
+    }, required=[*CLINIC_REQUIRED, "distance_km", "outside_radius"]),
     "ClinicDetail": _object({
         **CLINIC_PROPERTIES,
         "provenance": _object({name: ORIGIN for name in PROVENANCE_FIELDS}),
@@ -173,6 +180,10 @@ SCHEMAS = {
         "links": _ref("Links"),
         "facets": {"type": "object", "additionalProperties": _ref("Facet")},
         "near": {"oneOf": [_ref("Place"), {"type": "null"}]},
+        "nearest": {"type": "array", "items": _ref("NearestClinic"), "maxItems": 3,
+                    "description": "With `near` and no match within `radius` (`total` is 0): "
+                                   "the nearest matching clinics beyond it, nearest first, so "
+                                   "that a search never ends empty-handed. Empty otherwise."},
     }),
     "ResourcePage": _object({
         "items": {"type": "array", "items": _ref("Resource")},
@@ -230,7 +241,9 @@ DOCUMENT = {
             _query("region", "ISO 3166-2 code, e.g. US-NY, CA-BC, GB-SCT.",
                    {"type": "string", "pattern": "^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"}),
             _query("locality", "City or town, as the addresses spell it.", {"type": "string"}),
-            _query("near", "A place: ZIP or postcode, or a city (\"Leeds\", \"Vancouver, BC\").",
+            _query("near", "A place: ZIP or postcode, or a city (\"Leeds\", \"Vancouver, BC\", "
+                           "\"NYC\"). A name several places share (\"Springfield\") is a 400 "
+                           "whose `suggestions` are the places, most populous first.",
                    {"type": "string"}),
             _query("radius", "With near: kilometres around the place.",
                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}),

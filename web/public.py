@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
 from models.staging import REPORT
-from reliefmap.geocode import geocode_place, suggest_places
+from reliefmap.geocode import resolve_place, suggest_places
 from web import csrf, details, queries
 from web.cache import cached_page
 from web.db import get_session
@@ -35,6 +35,11 @@ SITEMAP_CHUNK = 40_000
 REGION_CODE = re.compile(r"^[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?$")
 CLINIC_FILTERS = ("q", "condition", "treatment", "country", "region", "locality", "near")
 QUERY_SAFE = "!$'()*,/:;?@"  # characters url_for leaves unquoted in a query string
+# Where distances read in miles first: the searched place's country, never the visitor's
+# headers (a page is cached and served to every visitor alike).
+MILES_COUNTRIES = ("US", "GB")
+# "ketamine near me": the place is asked for, not searched as words.
+NEAR_ME = re.compile(r"\b(?:near\s+me|nearby|close\s+to\s+me|around\s+me|near)\s*$", re.I)
 
 
 @bp.record_once
@@ -43,9 +48,10 @@ def _setup(state):
     app.extensions["public_form_limiter"] = RateLimiter(
         app.config.get("PUBLIC_FORM_LIMIT", 5), app.config.get("PUBLIC_FORM_WINDOW", 600))
     app.jinja_env.filters.update(http_url=http_url, distance=format_distance,
+                                 distance_span=format_span,
                                  place_name=queries.place_name, phone=format_phone,
                                  language_name=details.language_name)
-    app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url,
+    app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url, uses_miles=uses_miles,
                                  language_choices=details.language_choices)
 
 
@@ -72,10 +78,36 @@ def format_phone(phone: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def format_distance(km: float | None) -> str:
+def format_distance(km: float | None, miles: bool = False) -> str:
+    """"12.0 km (7.5 mi)", or miles first for a place in the US or the UK."""
     if km is None:
         return ""
+    if miles:
+        return f"{km / KM_PER_MILE:.1f} mi ({km:.1f} km)"
     return f"{km:.1f} km ({km / KM_PER_MILE:.1f} mi)"
+
+
+def format_span(hits, miles: bool = False) -> str:
+    """The distances of a few hits as one span: "270–510 km", "170–320 mi"."""
+    factor, unit = (1 / KM_PER_MILE, "mi") if miles else (1, "km")
+    values = sorted(round(hit.distance_km * factor) for hit in hits)
+    if not values:
+        return ""
+    if values[0] == values[-1]:
+        return f"{values[0]:,} {unit}"
+    return f"{values[0]:,}–{values[-1]:,} {unit}"
+
+
+def uses_miles(country: str | None) -> bool:
+    """Whether distances around a place in `country` read in miles first."""
+    return country in MILES_COUNTRIES
+
+
+def asks_for_place(words: str | None) -> tuple[str | None, bool]:
+    """The words without a trailing "near me" / "nearby", and whether one was there."""
+    if not words or not NEAR_ME.search(words):
+        return words, False
+    return NEAR_ME.sub("", words).strip() or None, True
 
 
 def osm_url(location: Location) -> str | None:
@@ -127,11 +159,12 @@ def clinics():
     session = get_session()
     wanted = {name: text(name) for name in CLINIC_FILTERS}
     near_text = wanted.pop("near")
-    place, suggestions = None, []
-    if near_text:
-        place = geocode_place(near_text)
-        if place is None:
-            suggestions = suggest_places(near_text)
+    wanted["q"], near_me = asks_for_place(wanted["q"])
+    if near_text and asks_for_place(near_text)[0] in (None, "me"):
+        near_text, near_me = None, True
+    resolution = resolve_place(near_text) if near_text else None
+    place = resolution.place if resolution else None
+    suggestions = suggest_places(near_text) if resolution and resolution.place is None else []
     sort = request.args.get("sort") or ("distance" if place else "name")
     if sort not in queries.SORTS or (sort == "distance" and not place):
         sort = "name"
@@ -148,6 +181,8 @@ def clinics():
         detail_chips=details.active_filters(chosen), payment_labels=details.PAYMENT_LABELS,
         day_names=details.DAY_NAMES, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
+        choices=resolution.choices if resolution else (), near_me=near_me,
+        miles=uses_miles(place.country) if place else False,
         wider=next((r for r in RADII_KM if r > radius), None),
         terms=queries.term_labels(session))
 

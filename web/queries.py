@@ -45,6 +45,10 @@ SORTS = ("name", "distance", "verified")
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
 ID_CHUNK = 10_000
 NEARBY_STEPS_KM = (5, 20)
+# When nothing matches within the radius, the nearest matches are looked for in widening
+# circles; the last one (half the earth's circumference) holds every located clinic.
+NEAREST_STEPS_KM = (1000, 3000, 20_038)
+NEAREST_COUNT = 3
 
 
 @dataclass
@@ -117,6 +121,8 @@ class ClinicResults(Results):
     facets: Facets = field(default_factory=Facets)
     place: Place | None = None
     radius_km: float | None = None
+    # With `place` and no match within the radius: the nearest matches beyond it.
+    nearest: list[ClinicHit] = field(default_factory=list)
 
 
 @dataclass
@@ -213,7 +219,9 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
                                      locality, details, near, radius, sort)
         items = _hits(session, ordered[(page - 1) * per_page: page * per_page])
-        return ClinicResults(items, len(ordered), page, per_page, facets, near, radius)
+        nearest = [] if ordered else _nearest(session, q, condition, treatment, country,
+                                              region, locality, details, near, radius)
+        return ClinicResults(items, len(ordered), page, per_page, facets, near, radius, nearest)
     total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
                                       locality, details, sort, page, per_page)
     items = [ClinicHit(clinic, _matching_location(clinic, country, region, locality))
@@ -245,6 +253,19 @@ def _find_near(session, q, condition, treatment, country, region, locality, deta
     best, regions = _within(session, [*filters, *location_filters], near, radius)
     ordered = _sorted_near(best, sort)
     return ordered, _near_facets(session, set(best), regions)
+
+
+def _nearest(session, q, condition, treatment, country, region, locality, details,
+             near: Place, radius: float) -> list[ClinicHit]:
+    """The few matches nearest to `near`, all beyond `radius` (a search found none within)."""
+    filters = _clinic_filters(session, q, condition, treatment, [], details, few_rows=True)
+    filters += _location_filters(country, region, locality, details)
+    best: dict = {}
+    for step in (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1]):
+        best, _regions = _within(session, filters, near, step)
+        if len(best) >= NEAREST_COUNT:
+            break
+    return _hits(session, _sorted_near(best, "distance")[:NEAREST_COUNT])
 
 
 def _within(session, filters: list, near: Place, radius: float) -> tuple[dict, dict]:
