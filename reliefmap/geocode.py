@@ -42,6 +42,9 @@ US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z](?: ?\d[A-Z]\d)?$")
 UK_POSTAL = re.compile(r"^([A-Z]{1,2})\d[A-Z\d]?(?: ?\d[A-Z]{2})?$")
 AU_POSTAL = re.compile(r"^\d{4}$")
+# "40.75, -73.99": what the "Use my location" button fills in (rounded to about a kilometre).
+CITY_REACH_KM = 25
+COORDINATES = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,8 @@ def geocode_place(query: str, default_country: str = "US") -> Place | None:
     text = re.sub(r"\s+", " ", (query or "").strip())
     if not text:
         return None
+    if COORDINATES.match(text):
+        return _geocode_coordinates(text)
     place = _geocode_postal_text(text)
     if place is None and "," in text:
         words = text.rsplit(",", 1)[1].split()
@@ -307,6 +312,40 @@ def resolve_place(query: str, default_country: str = "US") -> Resolution:
         return Resolution(None, tuple(labels[:MAX_CHOICES]))
     return Resolution(place, tuple(label for label in labels if label != place.label)[
         :MAX_CHOICES - 1])
+
+
+def _geocode_coordinates(text: str) -> Place | None:
+    """A point typed or filled in as "lat, lon", labelled by the nearest town."""
+    lat, lon = (float(value) for value in COORDINATES.match(text).groups())
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    town = nearest_city(lat, lon)
+    label = f"{town.label} ({lat:g}, {lon:g})" if town else f"{lat:g}, {lon:g}"
+    return Place(lat, lon, label, town.country if town else "", town.region if town else None)
+
+
+@lru_cache(maxsize=1)
+def _towns() -> list[City]:
+    return [city for found in cities().values() for city in found
+            if city.population >= MIN_POPULATION]
+
+
+def nearest_city(lat: float, lon: float, within_km: float = 100) -> City | None:
+    """The town a point is best known by: the biggest within 25 km (New York City, not
+    Times Square), else the nearest of 15,000 people or more within `within_km`."""
+    from math import asin, cos, radians, sin, sqrt
+
+    def km(city: City) -> float:
+        a = (sin(radians(city.lat - lat) / 2) ** 2 + cos(radians(lat)) * cos(radians(city.lat))
+             * sin(radians(city.lon - lon) / 2) ** 2)
+        return 12742.0 * asin(min(1.0, sqrt(a)))
+
+    nearby = [city for city in _towns() if abs(city.lat - lat) < 2 and abs(city.lon - lon) < 3]
+    close = [city for city in nearby if km(city) <= CITY_REACH_KM]
+    if close:
+        return max(close, key=lambda city: city.population)
+    best = min(nearby, key=km, default=None)
+    return best if best is not None and km(best) <= within_km else None
 
 
 def _geocode_postal_text(text: str) -> Place | None:

@@ -18,7 +18,8 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Permissions-Policy": "geolocation=(), camera=(), microphone=(), interest-cohort=()",
+    # The "Use my location" button (static/locate.js) asks this site only for the position.
+    "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
