@@ -21,7 +21,7 @@ from sqlalchemy import select
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
 from models.staging import REPORT
 from reliefmap.geocode import resolve_place, suggest_places
-from web import csrf, details, queries
+from web import csrf, details, maps, queries
 from web.cache import cached_page
 from web.db import get_session
 from web.forms import RateLimiter, ReportForm
@@ -118,6 +118,43 @@ def osm_url(location: Location) -> str | None:
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=16/{lat}/{lon}"
 
 
+def results_map(results, miles: bool):
+    """The map of a search near a place: the circle, the place, and the clinics listed (or,
+    when none is within the circle, the nearest ones), each named with its distance."""
+    place = results.place
+    hits = [hit for hit in (results.items or results.nearest)
+            if hit.location is not None and hit.location.latitude is not None]
+    named = [f"{hit.clinic.name}, {format_distance(hit.distance_km, miles)} away" for hit in hits]
+    within = (f"{round(results.radius_km / KM_PER_MILE)} mi" if miles
+              else f"{round(results.radius_km)} km")
+    return maps.map_svg(
+        place.lat, place.lon,
+        [maps.Dot(hit.location.latitude, hit.location.longitude, name)
+         for hit, name in zip(hits, named, strict=True)],
+        title=f"Map: {len(hits)} clinic{'' if len(hits) == 1 else 's'} around {place.label}",
+        description=(f"The circle is the search area, {within} around {place.label}, marked at "
+                     f"its centre. " + ("Dots: " + "; ".join(named) + "." if named
+                                        else "No clinic is shown.")),
+        radius_km=results.radius_km, centre_label=place.label, id_prefix="results-map")
+
+
+def clinic_map(clinic: Clinic, nearby: list):
+    """A small map of the clinic's first located address, with the nearby clinics."""
+    location = next((loc for loc in clinic.locations if loc.latitude is not None), None)
+    if location is None:
+        return None
+    others = [maps.Dot(hit.location.latitude, hit.location.longitude, hit.clinic.name)
+              for hit in nearby if hit.location is not None and hit.location.latitude is not None]
+    return maps.map_svg(
+        location.latitude, location.longitude,
+        [maps.Dot(location.latitude, location.longitude, clinic.name), *others[:3]],
+        title=f"Map: where {clinic.name} is",
+        description=(f"{clinic.name} is the dot at the centre"
+                     + (f"; the other dots are nearby clinics: "
+                        f"{', '.join(dot.label for dot in others[:3])}." if others else ".")),
+        min_half_km=30, id_prefix="clinic-map")
+
+
 def with_args(**changes) -> str:
     """The current page's URL with some query arguments changed (None drops one, a list gives
     each of its values); any change other than the page number goes back to page 1."""
@@ -158,11 +195,7 @@ def clinics():
     """Search clinics by words, condition, treatment, place and distance; a shareable URL."""
     session = get_session()
     wanted = {name: text(name) for name in CLINIC_FILTERS}
-    near_text = wanted.pop("near")
-    wanted["q"], near_me = asks_for_place(wanted["q"])
-    if near_text and asks_for_place(near_text)[0] in (None, "me"):
-        near_text, near_me = None, True
-    resolution = resolve_place(near_text) if near_text else None
+    near_text, resolution, near_me = _place_asked(wanted)
     place = resolution.place if resolution else None
     suggestions = suggest_places(near_text) if resolution and resolution.place is None else []
     sort = request.args.get("sort") or ("distance" if place else "name")
@@ -176,15 +209,28 @@ def clinics():
         results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
                                        details=chosen, sort=sort, page=page,
                                        per_page=_page_size())
+    miles = uses_miles(place.country) if place else False
     return render_template(
-        "public/clinics.html", results=results, wanted=wanted, chosen=chosen,
+        "public/clinics.html", results=results,
+        results_map=results_map(results, miles) if results and place else None,
+        wanted=wanted, chosen=chosen,
         detail_chips=details.active_filters(chosen), payment_labels=details.PAYMENT_LABELS,
         day_names=details.DAY_NAMES, near=near_text, place=place,
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
         choices=resolution.choices if resolution else (), near_me=near_me,
-        miles=uses_miles(place.country) if place else False,
+        miles=miles,
         wider=next((r for r in RADII_KM if r > radius), None),
         terms=queries.term_labels(session))
+
+
+def _place_asked(wanted: dict):
+    """(the place's text, its `Resolution` or None, whether to ask for a place) from the
+    filters; takes "near" out of them and a trailing "near me" off the words."""
+    near_text = wanted.pop("near")
+    wanted["q"], near_me = asks_for_place(wanted["q"])
+    if near_text and asks_for_place(near_text)[0] in (None, "me"):
+        near_text, near_me = None, True
+    return near_text, resolve_place(near_text) if near_text else None, near_me
 
 
 @bp.get("/regions")
@@ -257,9 +303,10 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
         if url:
             sources.setdefault(url, record.source.name if record.source else None)
     at = details.now()
+    nearby = queries.nearby_clinics(session, clinic)
     return render_template(
         "public/clinic.html", clinic=clinic, terms=terms, sources=sources, form=form,
-        error=error, nearby=queries.nearby_clinics(session, clinic),
+        error=error, nearby=nearby, clinic_map=clinic_map(clinic, nearby),
         openings=[(location, opening) for location in clinic.locations
                   if (opening := details.location_opening(location, at))],
         prices=[details.price_text(price, terms) for price in clinic.prices or []

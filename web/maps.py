@@ -1,0 +1,172 @@
+"""Maps drawn on the server as inline SVG from the packaged public-domain outlines
+(reliefmap/data/outlines.json): land, US states, the search circle and the clinics as dots.
+
+Nothing is loaded from anywhere else: no tiles, fonts or scripts. The projection is
+equirectangular around the map's centre (longitudes scaled by the cosine of its latitude), true
+enough for the few hundred kilometres a map spans. The text list stays the primary view; a map's
+title and description say in words what it shows.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+OUTLINES = Path(__file__).resolve().parent.parent / "reliefmap" / "data" / "outlines.json"
+KM_PER_DEGREE = 111.195
+WIDTH, HEIGHT = 400, 300
+MARGIN = 1.15  # the farthest dot or the circle stays this much inside the frame
+STEP = 0.75  # drawing units: a point nearer than this to the last one adds nothing
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A clinic on a map."""
+
+    lat: float
+    lon: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Ring:
+    points: tuple[tuple[float, float], ...]  # (lon, lat) degrees
+    south: float
+    north: float
+    west: float
+    east: float
+
+
+def _decode(layer: dict, precision: int) -> list[Ring]:
+    arcs = []
+    for flat in layer["arcs"]:
+        x = y = 0
+        points = []
+        for index in range(0, len(flat), 2):
+            x, y = x + flat[index], y + flat[index + 1]
+            points.append((x / precision, y / precision))
+        arcs.append(points)
+    rings = []
+    for numbers in layer["rings"]:
+        points = []
+        for number in numbers:
+            arc = arcs[number] if number >= 0 else arcs[~number][::-1]
+            points.extend(arc if not points else arc[1:])
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        rings.append(Ring(tuple(points), min(lats), max(lats), min(lons), max(lons)))
+    return rings
+
+
+@lru_cache(maxsize=1)
+def outlines() -> dict[str, list[Ring]]:
+    """The countries' and the US states' rings, read once."""
+    data = json.loads(OUTLINES.read_text(encoding="utf-8"))
+    return {name: _decode(data[name], data["precision"]) for name in ("countries", "states")}
+
+
+class Frame:
+    """Degrees to drawing units around a centre, with `half_km` from the centre to the top."""
+
+    def __init__(self, lat: float, lon: float, half_km: float):
+        self.lat, self.lon = lat, lon
+        self.scale = (HEIGHT / 2) / (half_km / KM_PER_DEGREE)  # units per degree of latitude
+        self.xscale = self.scale * max(math.cos(math.radians(lat)), 0.05)
+        self.half_lat = (HEIGHT / 2) / self.scale
+        self.half_lon = (WIDTH / 2) / self.xscale
+
+    def point(self, lat: float, lon: float) -> tuple[float, float]:
+        return (WIDTH / 2 + (lon - self.lon) * self.xscale,
+                HEIGHT / 2 - (lat - self.lat) * self.scale)
+
+    def shows(self, ring: Ring) -> bool:
+        return (ring.north >= self.lat - 2 * self.half_lat and ring.south <= self.lat
+                + 2 * self.half_lat and ring.east >= self.lon - 2 * self.half_lon
+                and ring.west <= self.lon + 2 * self.half_lon)
+
+    def path(self, rings: list[Ring]) -> str:
+        """The rings that cross the frame, clipped to it, as SVG path data."""
+        parts = []
+        for ring in rings:
+            if not self.shows(ring):
+                continue
+            kept = []
+            for x, y in clip([self.point(lat, lon) for lon, lat in ring.points]):
+                if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= STEP:
+                    kept.append((x, y))
+            if len(kept) > 2:
+                parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in kept) + "Z")
+        return "".join(parts)
+
+
+# The clip box: a little beyond the frame, so that the clipped edges are never seen.
+CLIP = (-10.0, -10.0, WIDTH + 10.0, HEIGHT + 10.0)
+
+
+def clip(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A polygon clipped to the clip box (Sutherland–Hodgman, one side of the box at a time)."""
+    left, top, right, bottom = CLIP
+    sides = ((0, left, True), (0, right, False), (1, top, True), (1, bottom, False))
+    for axis, limit, keep_above in sides:
+        if not points:
+            break
+
+        def inside(point, axis=axis, limit=limit, keep_above=keep_above):
+            return point[axis] >= limit if keep_above else point[axis] <= limit
+
+        def crossing(a, b, axis=axis, limit=limit):
+            t = (limit - a[axis]) / (b[axis] - a[axis])
+            return (limit, a[1] + t * (b[1] - a[1])) if axis == 0 else (
+                a[0] + t * (b[0] - a[0]), limit)
+
+        result = []
+        previous = points[-1]
+        for point in points:
+            if inside(point):
+                if not inside(previous):
+                    result.append(crossing(previous, point))
+                result.append(point)
+            elif inside(previous):
+                result.append(crossing(previous, point))
+            previous = point
+        points = result
+    return points
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    a = (math.sin(math.radians(lat2 - lat1) / 2) ** 2 + math.cos(math.radians(lat1))
+         * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def map_svg(lat: float, lon: float, dots: list[Dot], *, title: str, description: str,
+            radius_km: float | None = None, min_half_km: float = 20, id_prefix: str = "map",
+            centre_label: str | None = None) -> Markup:
+    """An accessible inline SVG map around (lat, lon): land, US states, the search circle of
+    `radius_km` when given, a mark at the centre when `centre_label` names it, and the dots."""
+    reach = max([_km(lat, lon, dot.lat, dot.lon) for dot in dots] + [radius_km or 0, min_half_km])
+    frame = Frame(lat, lon, reach * MARGIN)
+    layers = outlines()
+    parts = [
+        f'<svg class="map" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{id_prefix}-title {id_prefix}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
+        f'<rect class="map-sea" width="{WIDTH}" height="{HEIGHT}"/>',
+        f'<path class="map-land" fill-rule="evenodd" d="{frame.path(layers["countries"])}"/>',
+        f'<path class="map-states" d="{frame.path(layers["states"])}"/>',
+    ]
+    if radius_km:
+        parts.append(f'<circle class="map-radius" cx="{WIDTH / 2}" cy="{HEIGHT / 2}" '
+                     f'r="{radius_km / KM_PER_DEGREE * frame.scale:.1f}"/>')
+    if centre_label:
+        parts.append(f'<g class="map-centre"><title>{escape(centre_label)}</title>'
+                     f'<circle cx="{WIDTH / 2}" cy="{HEIGHT / 2}" r="4"/></g>')
+    for dot in dots:
+        x, y = frame.point(dot.lat, dot.lon)
+        parts.append(f'<circle class="map-dot" cx="{x:.1f}" cy="{y:.1f}" r="5">'
+                     f'<title>{escape(dot.label)}</title></circle>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
