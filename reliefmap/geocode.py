@@ -379,7 +379,7 @@ def _region_with_city(text: str, name: str) -> str | None:
     regions = {city.region for city in find_cities(name)}
     for country in sorted({region.split("-")[0] for region in regions if region}):
         region = normalise_region(text, country)
-        if region in regions:
+        if region and region in regions:  # not None: some namesakes abroad have no region
             return region
     return None
 

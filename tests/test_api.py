@@ -334,3 +334,27 @@ def test_over_real_http_with_keep_alive(live_server, api_directory):
         assert (health.status, health.read()) == (200, b"ok\n")
     finally:
         connection.close()
+
+
+def test_with_nothing_within_the_radius_the_nearest_come_flagged_outside_it(api):
+    status, body, _ = api("/clinics?condition=crps&treatment=ketamine-iv-infusion"
+                          "&near=14201&radius=50")  # Buffalo: Toronto ~100 km, NYC ~470 km
+    assert status == 200 and body["total"] == 0 and body["items"] == []
+    nearest = body["nearest"]
+    assert len(nearest) == 3 and nearest[0]["name"] == "Toronto Pain Centre"
+    assert all(item["outside_radius"] is True and item["distance_km"] > 50 for item in nearest)
+    assert [item["distance_km"] for item in nearest] == sorted(
+        item["distance_km"] for item in nearest)
+
+
+def test_matches_within_the_radius_come_without_nearest(api):
+    _, body, _ = api("/clinics?near=10001&radius=50")
+    assert body["total"] > 0 and body["nearest"] == []
+
+
+def test_an_ambiguous_place_is_a_400_listing_its_places_by_population(api):
+    status, body, _ = api("/clinics?near=Springfield")
+    assert status == 400 and "several places" in body["error"]
+    assert body["suggestions"][:3] == ["Springfield, MO", "Springfield, MA", "Springfield, IL"]
+    status, body, _ = api("/clinics?near=Springfield,%20IL")
+    assert status == 200 and body["near"]["region"] == "US-IL"

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from reliefmap.geocode import geocode_address, geocode_place, suggest_places
+from reliefmap.geocode import geocode_address, geocode_place, resolve_place, suggest_places
 
 
 def near(point, lat, lon, tolerance=0.3):
@@ -125,3 +125,68 @@ def test_never_uses_the_network(monkeypatch):
     geocode_place.cache_clear()
     assert geocode_place("Calgary").region == "CA-AB"
     assert geocode_address("60611", None, None, "US") is not None
+
+
+@pytest.mark.parametrize(("query", "label", "lat", "lon"), [
+    ("New York", "New York City, NY", 40.71, -74.01),
+    ("NYC", "New York City, NY", 40.71, -74.01),
+    ("new york city", "New York City, NY", 40.71, -74.01),
+    ("Manhattan", "Manhattan, NY", 40.78, -73.97),
+    ("Brooklyn", "Brooklyn, NY", 40.65, -73.95),
+    ("The Bronx", "The Bronx, NY", 40.85, -73.87),
+    ("Bronx", "The Bronx, NY", 40.85, -73.87),
+    ("St. Louis", "St. Louis, MO", 38.63, -90.2),
+    ("Saint Louis", "St. Louis, MO", 38.63, -90.2),
+    ("st louis", "St. Louis, MO", 38.63, -90.2),
+    ("Washington DC", "Washington, DC", 38.9, -77.04),
+    ("Washington, D.C.", "Washington, DC", 38.9, -77.04),
+    ("Montreal", "Montréal, QC", 45.51, -73.59),
+    ("Montréal", "Montréal, QC", 45.51, -73.59),
+    ("Fort Worth", "Fort Worth, TX", 32.73, -97.32),
+    ("Ft Worth", "Fort Worth, TX", 32.73, -97.32),
+    ("Springfield, IL", "Springfield, IL", 39.8, -89.64),
+    ("Springfield IL", "Springfield, IL", 39.8, -89.64),
+    ("Springfield, MA", "Springfield, MA", 42.1, -72.59),
+    ("Whitehorse", "Whitehorse, YT", 60.72, -135.05),
+    ("Alice Springs", "Alice Springs, NT", -23.7, 133.88),
+    ("Tobermory, Scotland", "Tobermory, Scotland", 56.62, -6.07),
+    ("Bar Harbor", "Bar Harbor, ME", 44.39, -68.2),  # a town of about 5,000
+])
+def test_places_resolve_by_their_common_names(query, label, lat, lon):
+    place = resolve_place(query).place
+    assert place.label == label
+    assert near((place.lat, place.lon), lat, lon)
+
+
+@pytest.mark.parametrize(("query", "first_three"), [
+    ("Springfield", ["Springfield, MO", "Springfield, MA", "Springfield, IL"]),
+    ("Cambridge", ["Cambridge, England", "Cambridge, ON", "Cambridge, MA"]),
+])
+def test_an_ambiguous_name_offers_its_places_by_population(query, first_three):
+    resolution = resolve_place(query)
+    assert resolution.ambiguous and resolution.place is None
+    assert list(resolution.choices[:3]) == first_three
+    for choice in resolution.choices:  # each choice reads back as that place
+        assert resolve_place(choice).place.label == choice
+
+
+def test_a_clear_pick_still_names_its_namesakes():
+    resolution = resolve_place("Portland")
+    assert resolution.place.region == "US-OR" and not resolution.ambiguous
+    assert "Portland, ME" in resolution.choices
+
+
+@pytest.mark.parametrize(("query", "label", "country"), [
+    ("40.75, -73.99", "New York City, NY (40.75, -73.99)", "US"),
+    ("51.51,-0.13", "London, England (51.51, -0.13)", "GB"),
+    ("45.5 -73.57", "Montréal, QC (45.5, -73.57)", "CA"),
+    ("0, -30", "0, -30", ""),  # mid-Atlantic: no town to name it by
+])
+def test_coordinates_resolve_and_are_named_by_their_town(query, label, country):
+    place = geocode_place(query)
+    assert (place.label, place.country) == (label, country)
+
+
+@pytest.mark.parametrize("query", ["91, 0", "0, 181", "-95.5, 10"])
+def test_coordinates_off_the_globe_are_no_place(query):
+    assert geocode_place(query) is None

@@ -19,6 +19,8 @@ CASES = [
     "/clinics?condition=crps&treatment=ketamine-iv-infusion&country=US&region=US-NY",
     "/clinics?near=10001&radius=100&sort=distance",
     "/clinics?near=Leeds&sort=verified",
+    "/clinics?condition=crps&treatment=ketamine-iv-infusion&near=14201&radius=50",
+    "/clinics?near=Springfield",
     "/clinics?q=ketamine&locality=toronto",
     "/clinics?page=99",
     "/clinics?per_page=1000",
