@@ -360,3 +360,97 @@ def test_the_favicon_is_an_svg_served_by_the_app_and_linked_from_every_page(clie
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
         assert icon.get_data().startswith(b"<svg")
     assert client.get("/favicon.ico").headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_with_nothing_within_the_radius_the_nearest_clinics_show_with_distances(client,
+                                                                              directory):
+    page = text_of(client.get("/clinics?condition=crps&treatment=ketamine-iv-infusion"
+                              "&near=14201&radius=50"))  # Buffalo
+    assert "0 clinics" in page
+    heading = re.search(r'<h2 id="nearest">The nearest: 3 clinics, (\d+)–([\d,]+) mi away</h2>',
+                        page)
+    assert heading and 50 < int(heading.group(1)) < int(heading.group(2).replace(",", ""))
+    nearest = page[page.index('id="nearest"'):]
+    assert nearest.index("Toronto Pain Centre") < nearest.index("Manhattan Ketamine Center")
+    assert "None is within 31 mi of Buffalo, NY 14201" in page
+
+
+def test_matches_within_the_radius_show_no_nearest_section(client, directory):
+    assert 'id="nearest"' not in text_of(client.get("/clinics?near=10001&radius=50"))
+
+
+@pytest.mark.parametrize(("near", "unit_first"), [
+    ("10001", r"\d mi \(\d+\.\d km\) away"), ("London", r"\d mi \(\d+\.\d km\) away"),
+    ("M5V", r"\d km \(\d+\.\d mi\) away"), ("Zurich", r"\d km \(\d+\.\d mi\) away"),
+])
+def test_miles_first_around_a_us_or_uk_place_km_elsewhere(client, directory, near, unit_first):
+    page = text_of(client.get(f"/clinics?near={near}&radius=100"))
+    assert re.search(unit_first, page)
+
+
+def test_the_unit_never_depends_on_the_visitor_s_headers(client, directory):
+    plain = client.get("/clinics?near=M5V").get_data()
+    american = client.get("/clinics?near=M5V", headers={"Accept-Language": "en-US"}).get_data()
+    assert plain == american
+
+
+def test_an_ambiguous_place_offers_its_places_by_population(client, directory):
+    page = text_of(client.get("/clinics?near=Springfield&condition=crps"))
+    assert "Several places are called “Springfield”" in page
+    choices = re.findall(r'<a href="(/clinics\?[^"]+)">(Springfield, \w\w)</a>', page)
+    assert [label for _, label in choices][:3] == ["Springfield, MO", "Springfield, MA",
+                                                   "Springfield, IL"]
+    assert "condition=crps" in choices[0][0] and "near=Springfield,+MO" in choices[0][0]
+    assert 'class="cards"' not in page
+
+
+def test_a_clear_pick_names_the_other_places_of_that_name(client, directory):
+    page = text_of(client.get("/clinics?near=Manhattan"))
+    assert "Clinics near Manhattan, NY" in page
+    assert re.search(r'Also called “Manhattan”:.*Manhattan, KS', page, re.S)
+
+
+@pytest.mark.parametrize("query", ["q=ketamine+near+me", "q=ketamine%20nearby",
+                                   "near=near+me", "near=me"])
+def test_near_me_asks_for_the_place(client, directory, query):
+    page = text_of(client.get(f"/clinics?{query}"))
+    assert "Near where? Enter a postal code or a town" in page
+    assert "We could not find the place" not in page
+    assert 'value="near me"' not in page and 'value="ketamine near' not in page
+
+
+def test_common_place_names_find_clinics(client, directory):
+    for near in ("New York", "NYC", "Brooklyn", "Manhattan"):
+        page = text_of(client.get(f"/clinics?near={near}&radius=25"))
+        assert "Manhattan Ketamine Center" in page, near
+
+
+def test_a_search_near_a_place_has_an_accessible_map_from_this_site_only(client, directory):
+    page = text_of(client.get("/clinics?near=10001&radius=50"))
+    svg = page[page.index('<svg class="map"'):page.index("</svg>")]
+    assert 'role="img"' in svg and '<title id="results-map-title">Map: 3 clinics around' in svg
+    assert re.search(r'<desc id="results-map-desc">The circle is the search area, 31 mi around '
+                     r'New York, NY 10001.*Manhattan Ketamine Center, 0\.\d mi', svg)
+    assert svg.count('class="map-dot"') == 3 and 'class="map-radius"' in svg
+    assert re.search(r'class="map-land"[^>]* d="M[-\d.]+ [-\d.]+L', svg)
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_the_nearest_clinics_are_on_the_map_too(client, directory):
+    page = text_of(client.get("/clinics?condition=crps&treatment=ketamine-iv-infusion"
+                              "&near=14201&radius=50"))
+    svg = page[page.index('<svg class="map"'):page.index("</svg>")]
+    assert svg.count('class="map-dot"') == 3 and "Toronto Pain Centre" in svg
+
+
+def test_a_clinic_page_has_a_small_map(client, directory):
+    page = text_of(client.get("/clinics/manhattan-ketamine-center"))
+    svg = page[page.index('<svg class="map"'):page.index("</svg>")]
+    assert "<title id=\"clinic-map-title\">Map: where Manhattan Ketamine Center is</title>" in svg
+    assert "Brooklyn Nerve Pain Relief" in svg  # a nearby clinic
+
+
+def test_coordinates_from_the_location_button_search_around_them(client, directory):
+    page = text_of(client.get("/clinics?near=40.75,+-73.99&radius=10"))
+    assert "Clinics near New York City, NY (40.75, -73.99)" in page
+    assert "Manhattan Ketamine Center" in page and re.search(r"\d mi \(", page)
