@@ -55,7 +55,7 @@ def test_an_unknown_place_says_so_and_suggests_close_matches(client, directory):
 def test_empty_results_suggest_a_wider_radius_and_dropping_filters(client, directory):
     page = text_of(client.get("/clinics?near=10001&radius=10&condition=fibromyalgia"))
     assert "0 clinics" in page and "No clinic matches" in page
-    assert "Search within 25 km instead" in page
+    assert "Search within 16 mi instead" in page  # 25 km, in miles first around a US place
     assert "/clinics?near=10001&radius=25&condition=fibromyalgia" in page
     assert "Search without the condition filter" in page
 

@@ -146,13 +146,12 @@ def clinic_map(clinic: Clinic, nearby: list):
     others = [maps.Dot(hit.location.latitude, hit.location.longitude, hit.clinic.name)
               for hit in nearby if hit.location is not None and hit.location.latitude is not None]
     return maps.map_svg(
-        location.latitude, location.longitude,
-        [maps.Dot(location.latitude, location.longitude, clinic.name), *others[:3]],
+        location.latitude, location.longitude, others[:3],
         title=f"Map: where {clinic.name} is",
-        description=(f"{clinic.name} is the dot at the centre"
-                     + (f"; the other dots are nearby clinics: "
+        description=(f"{clinic.name} is the blue mark at the centre"
+                     + (f"; the red dots are nearby clinics: "
                         f"{', '.join(dot.label for dot in others[:3])}." if others else ".")),
-        min_half_km=30, id_prefix="clinic-map")
+        min_half_km=30, id_prefix="clinic-map", centre_label=clinic.name)
 
 
 def with_args(**changes) -> str:
