@@ -264,8 +264,9 @@ def geocode_address(postal_code: str | None, locality: str | None, region: str |
 
 @lru_cache(maxsize=1024)
 def geocode_place(query: str, default_country: str = "US") -> Place | None:
-    """Resolve what a patient types: "10001", "M5V", "EH1", "Leeds", "Vancouver, BC", and an
-    address's last line ("New York, NY 10001": the postal code decides)."""
+    """Resolve what a patient types: "10001", "M5V", "EH1", "Leeds", "Vancouver, BC", "NYC",
+    "40.75, -73.99", and an address's last line ("New York, NY 10001": the postal code
+    decides). A name several places share gives the most populous (see `resolve_place`)."""
     text = re.sub(r"\s+", " ", (query or "").strip())
     if not text:
         return None

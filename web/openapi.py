@@ -242,8 +242,9 @@ DOCUMENT = {
                    {"type": "string", "pattern": "^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"}),
             _query("locality", "City or town, as the addresses spell it.", {"type": "string"}),
             _query("near", "A place: ZIP or postcode, or a city (\"Leeds\", \"Vancouver, BC\", "
-                           "\"NYC\"). A name several places share (\"Springfield\") is a 400 "
-                           "whose `suggestions` are the places, most populous first.",
+                           "\"NYC\") or \"lat, lon\". A name several places share "
+                           "(\"Springfield\") is a 400 whose `suggestions` are the places, most "
+                           "populous first.",
                    {"type": "string"}),
             _query("radius", "With near: kilometres around the place.",
                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}),
