@@ -30,3 +30,17 @@ def test_pages_load_nothing_from_another_site(client, directory):
         loaded = re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="([^"]+)"', page)
         assert all(url.startswith("/") for url in loaded), (path, loaded)
         assert "<script>" not in page and "style=" not in page
+
+
+def test_geolocation_is_allowed_to_this_site_only_and_its_script_sends_nothing_itself(client):
+    response = client.get("/")
+    assert "geolocation=(self)" in response.headers["Permissions-Policy"]
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    script = client.get("/static/locate.js")
+    source = script.get_data(as_text=True)
+    script.close()
+    assert script.status_code == 200 and "getCurrentPosition" in source
+    # It only fills the form: no request of its own, no storage, no address of any host.
+    for word in ("fetch(", "XMLHttpRequest", "sendBeacon", "localStorage", "http"):
+        assert word not in source, word
+    assert '<script src="/static/locate.js" defer></script>' in response.get_data(as_text=True)
