@@ -366,7 +366,10 @@ def _geocode_city(text: str, default_country: str) -> Place | None:
     if len(parts) == 1 and " " in text and not find_city(text):
         name, _, last = text.rpartition(" ")  # "Sydney NSW"
         parts = [name, last]
-    name, qualifiers = parts[0], parts[1:]
+    # The longest leading parts that name a city: a few names hold a comma ("Olinda, CDP").
+    cut = next((size for size in range(len(parts), 1, -1)
+                if find_cities(", ".join(parts[:size]))), 1)
+    name, qualifiers = ", ".join(parts[:cut]), parts[cut:]
     country = region = None
     for qualifier in qualifiers:
         region = _region_with_city(qualifier, name) or region

@@ -4,7 +4,14 @@ import socket
 
 import pytest
 
-from reliefmap.geocode import geocode_address, geocode_place, resolve_place, suggest_places
+from reliefmap.geocode import (
+    cities,
+    geocode_address,
+    geocode_place,
+    place_key,
+    resolve_place,
+    suggest_places,
+)
 
 
 def near(point, lat, lon, tolerance=0.3):
@@ -190,3 +197,19 @@ def test_coordinates_resolve_and_are_named_by_their_town(query, label, country):
 @pytest.mark.parametrize("query", ["91, 0", "0, 181", "-95.5, 10"])
 def test_coordinates_off_the_globe_are_no_place(query):
     assert geocode_place(query) is None
+
+
+def test_every_town_of_the_directory_countries_is_found_by_its_label():
+    """All ~35,000 towns of 500 people and more in the US, Canada, the UK and Australia: each
+    one's label ("Bar Harbor, ME") finds it, or a namesake of the same region written the other
+    way ("St Marys, GA" / "St. Marys, GA": two geonames entries for one town)."""
+    towns = {city.label: city for found in cities().values() for city in found
+             if city.country in ("US", "CA", "GB", "AU")}
+    assert len(towns) > 35_000
+    missed = []
+    for label, city in towns.items():
+        place = resolve_place(label).place
+        if place is None or (place.label != label and not (
+                place.region == city.region and place_key(place.label) == place_key(label))):
+            missed.append((label, place.label if place else None))
+    assert missed == []
