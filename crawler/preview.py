@@ -13,7 +13,6 @@ import click
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_clinics, extract_resources
-from crawler.extract.selectors import SelectorError
 from crawler.items import ClinicItem
 from crawler.pipelines.classify import ClassifyPipeline
 from crawler.pipelines.geocode import GeocodePipeline
@@ -21,6 +20,7 @@ from crawler.pipelines.normalise import NormalisePipeline
 from crawler.pipelines.validate import ValidatePipeline
 from reliefmap.config import Source
 from reliefmap.errors import UserError
+from reliefmap.selectors import SelectorError
 
 PIPELINES = (NormalisePipeline, GeocodePipeline, ClassifyPipeline, ValidatePipeline)
 DETAIL_FIELDS = ("hours", "prices", "payment", "telehealth", "accepting_new_patients",

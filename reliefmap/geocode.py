@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from crawler.normalise import fold, normalise_country, normalise_postal_code, normalise_region
+from reliefmap.normalise import fold, normalise_country, normalise_postal_code, normalise_region
 
 DATA = Path(__file__).resolve().parent / "data"
 MIN_POPULATION = 15000

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.normalise import (
+from reliefmap.normalise import (
     clean_text,
     looks_like_own_site,
     normalise_country,

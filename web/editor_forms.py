@@ -22,9 +22,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crawler.normalise import normalise_email, normalise_phone, normalise_url
 from models import CLINIC_STATUSES, RESOURCE_KINDS, ROLES, password_problem
 from models.details import FLAGS
+from reliefmap.normalise import normalise_email, normalise_phone, normalise_url
 from web.details_text import (
     PAYMENT_LABELS,
     NotationError,

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from crawler.extract.lines import Line
 from crawler.extract.names import LINKING_WORDS
-from crawler.normalise import clean_text, fold, normalise_region, zip_towns
+from reliefmap.normalise import clean_text, fold, normalise_region, zip_towns
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
              "NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR")

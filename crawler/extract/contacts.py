@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import phonenumbers
 
 from crawler.extract.lines import Line
-from crawler.normalise import NANP_NUMBER
+from reliefmap.normalise import NANP_NUMBER
 
 # North American toll-free numbers spelled in letters: "1-800-RELIEF-1", "(888) KETAMINE".
 VANITY = re.compile(r"(?<![\w-])(?:1[-. ])?(?:\(8(?:00|33|44|55|66|77|88)\) ?|"

@@ -18,7 +18,7 @@ from crawler.extract.page import Page
 from crawler.extract.page_kinds import is_one_resource
 from crawler.extract.structured import ARTICLE_TYPES, first, type_names
 from crawler.items import ResourceItem
-from crawler.normalise import clean_text, fold, normalise_url
+from reliefmap.normalise import clean_text, fold, normalise_url
 
 SUMMARY_LIMIT = 400
 # Schema.org nodes that describe the site around a resource, not the resource itself.

@@ -3,7 +3,9 @@
 import re
 
 from crawler.items import ClinicItem
-from crawler.normalise import (
+from crawler.pipelines import CountingPipeline
+from models import details
+from reliefmap.normalise import (
     clean_text,
     normalise_country,
     normalise_email,
@@ -14,8 +16,6 @@ from crawler.normalise import (
     url_scheme,
     website_for,
 )
-from crawler.pipelines import CountingPipeline
-from models import details
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DESCRIPTION_LIMIT = 500

@@ -23,7 +23,6 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crawler.items import ClinicItem
-from crawler.normalise import fold
 from crawler.pipelines import CountingPipeline
 from crawler.pipelines.new_entries import (
     EMPTY,
@@ -49,6 +48,7 @@ from models.entries import (
 from models.runs import CrawlRun
 from models.staging import CHANGE, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
 from models.taxonomy import Term
+from reliefmap.normalise import fold
 from reliefmap.setup import sync_config
 
 UNCHANGED_BATCH = 200

@@ -15,8 +15,8 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.extract import extract_clinics, extract_resources
 from crawler.extract.resources import is_feed
-from crawler.normalise import fold
 from reliefmap.config import load_config
+from reliefmap.normalise import fold
 
 # Sent when a page came back unchanged from the HTTP cache (a 304), or was not requested because
 # its sitemap lastmod predates its last fetch: the store only moves last_seen.
