@@ -15,7 +15,7 @@ LAZY_COMMANDS = {
     "crawl": "crawler.cli:crawl_command",
     "demo": "web.demo:demo_command",
     "export": "web.exports:export_command",
-    "extract": "crawler.preview:extract_command",
+    "extract": "crawler.cli:extract_command",
     "runs": "jobs.cli:runs_command",
     "scheduler": "jobs.cli:scheduler_command",
     "scrapyd-deploy": "jobs.cli:scrapyd_deploy_command",
