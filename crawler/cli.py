@@ -10,6 +10,7 @@ import click
 
 from crawler.preview import fetch, preview
 from crawler.scoring import score_folder
+from crawler.scrapy_settings import scrapy_settings
 from models.runs import SKIPPED, SUCCEEDED, TRIGGERS
 from reliefmap.config import load_config
 from reliefmap.errors import UserError
@@ -18,12 +19,12 @@ from reliefmap.selectors import SelectorError
 EXIT_STATUS = {SUCCEEDED: 0, SKIPPED: 3}  # anything else (failed, interrupted): 1
 
 
-def crawl_settings(verbose: bool):
+def crawl_settings(config, verbose: bool):
     """The project's Scrapy settings, with the progress line and a quiet log unless verbose."""
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(scrapy_settings(config), priority="project")
     extensions = dict(settings.getdict("EXTENSIONS"))
     extensions["crawler.extensions.progress.Progress"] = 200
     settings.set("EXTENSIONS", extensions, priority="cmdline")
@@ -63,7 +64,7 @@ def crawl_command(config, source_name, max_pages, trigger, run_id, verbose):
         known = ", ".join(sorted(config.sources)) or "none configured"
         raise UserError(f"unknown source '{source_name}' (known: {known})")
     database = open_database(config)
-    settings = crawl_settings(verbose)
+    settings = crawl_settings(config, verbose)
     process = CrawlerProcess(settings)
     custom = config.sources[source_name].spider
     try:

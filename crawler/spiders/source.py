@@ -15,7 +15,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.extract import extract_clinics, extract_resources
 from crawler.extract.resources import is_feed
-from reliefmap.config import load_config
+from reliefmap.config import Config
 from reliefmap.normalise import fold
 
 # Sent when a page came back unchanged from the HTTP cache (a 304), or was not requested because
@@ -45,10 +45,17 @@ class SourceSpider(scrapy.Spider):
 
     name = "source"
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        """The spider, given the configuration its crawl was started with."""
+        return super().from_crawler(crawler, *args, config=crawler.settings["RELIEFMAP_CONFIG"],
+                                    **kwargs)
+
     def __init__(self, source: str | None = None, run_id: str | None = None,
-                 trigger: str = "manual", max_pages: str | None = None, **kwargs):
+                 trigger: str = "manual", max_pages: str | None = None, *, config: Config,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.config = load_config()
+        self.config = config
         if source not in self.config.sources:
             known = ", ".join(sorted(self.config.sources)) or "none configured"
             raise UnknownSource(f"unknown source '{source}' (known: {known})")
