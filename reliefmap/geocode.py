@@ -15,6 +15,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from reliefmap.normalise import fold, normalise_country, normalise_postal_code, normalise_region
+from reliefmap.postcodes import SHAPES, whole_postcode
 
 DATA = Path(__file__).resolve().parent / "data"
 MIN_POPULATION = 15000
@@ -27,10 +28,6 @@ GEONAMES_ADMIN1 = {
 }
 # A city in another country wins over the default country's namesake only when this much bigger.
 FOREIGN_POPULATION_FACTOR = 3
-US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z](?: ?\d[A-Z]\d)?$")
-UK_POSTAL = re.compile(r"^([A-Z]{1,2})\d[A-Z\d]?(?: ?\d[A-Z]{2})?$")
-AU_POSTAL = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -162,7 +159,7 @@ def _ca_postal(postal_code: str) -> Place | None:
 def _city_for_postcode(postal_code: str, country: str) -> City | None:
     """The main city of a UK postcode area or an AU postcode range."""
     if country == "GB":
-        area = UK_POSTAL.match(postal_code.replace(" ", "")).group(1)
+        area = re.match(r"[A-Z]+", postal_code).group()  # "EH1 1AA" -> "EH"
         names = [place for c, prefix, place in _postcode_cities() if c == "GB" and prefix == area]
     else:
         number = int(postal_code)
@@ -174,7 +171,7 @@ def _city_for_postcode(postal_code: str, country: str) -> City | None:
 def geocode_postal_code(postal_code: str, country: str) -> Place | None:
     """A point for a postcode: exact for US ZIPs, the FSA for Canada, the city elsewhere."""
     code = normalise_postal_code(postal_code, country)
-    if country == "CA" and re.match(r"^[A-Z]\d[A-Z]$", postal_code.strip().upper()):
+    if country == "CA" and re.fullmatch(SHAPES["CA"][0], postal_code.strip().upper()):
         code = postal_code.strip().upper()  # a forward sortation area alone ("M5V")
     if not code:
         return None
@@ -226,9 +223,8 @@ def geocode_place(query: str, default_country: str = "US") -> Place | None:
 
 def _geocode_postal_text(text: str) -> Place | None:
     upper = text.upper()
-    for country, pattern in (("US", US_ZIP), ("CA", CA_POSTAL), ("GB", UK_POSTAL),
-                             ("AU", AU_POSTAL)):
-        if pattern.match(upper):
+    for country in ("US", "CA", "GB", "AU"):
+        if whole_postcode(country, area_alone=True).match(upper):
             place = geocode_postal_code(upper, country)
             if place:
                 return place

@@ -13,6 +13,8 @@ import tldextract
 from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
+from reliefmap.postcodes import SHAPES, whole_postcode
+
 SPACE = re.compile(r"\s+")
 # The public suffix list that ships with tldextract (no download); a github.io or netlify.app
 # site is a site of its own.
@@ -67,14 +69,6 @@ GB_WALES = {"CF", "LD", "LL", "NP", "SA"}
 # Postcode districts that cross the border: (area, first district, last district, nation).
 GB_CROSS_BORDER = [("TD", 15, 15, "ENG"), ("SY", 15, 25, "WLS"), ("CH", 5, 8, "WLS")]
 
-POSTAL_PATTERNS = {
-    "US": re.compile(r"^(\d{5})(?:[ -]?(\d{4}))?$"),
-    "CA": re.compile(r"^([A-Z]\d[A-Z]) ?(\d[A-Z]\d)$"),
-    "GB": re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"),
-    "AU": re.compile(r"^(\d{4})$"),
-    "FR": re.compile(r"^(\d{5})$"),
-    "ES": re.compile(r"^(\d{5})$"),
-}
 # A Spanish postcode's first two digits number its province (INE order); ISO 3166-2 codes.
 ES_PROVINCES = (
     "VI AB A AL AV BA PM B BU CC CA CS CR CO C CU GI GR GU SS H HU J LE L LO LU M MA MU NA OR "
@@ -293,15 +287,16 @@ def normalise_postal_code(raw, country: str | None) -> str | None:
     if not text:
         return None
     text = text.upper().strip(" ,.")
-    pattern = POSTAL_PATTERNS.get((country or "").upper())
-    if pattern is None:
+    country = (country or "").upper()
+    if country not in SHAPES:
         return text
+    pattern = whole_postcode(country)
     if country == "US" and re.fullmatch(r"\d{3,4}", text):
         text = text.zfill(5)  # a ZIP stored as a number lost its leading zeros (02110 -> 2110)
     match = pattern.match(text) or pattern.match(text.replace(" ", ""))
     if not match:
         # A UK outward code alone ("EH1") still locates a clinic roughly.
-        if country == "GB" and re.match(r"^[A-Z]{1,2}\d[A-Z\d]?$", text):
+        if country == "GB" and whole_postcode("GB", area_alone=True).match(text):
             return text
         return None
     parts = [part for part in match.groups() if part]
