@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 import phonenumbers
 import pycountry
 import tldextract
+from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
@@ -21,8 +22,9 @@ SPACE = re.compile(r"\s+")
 DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                 include_psl_private_domains=True)
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
-EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
-NOT_CLINIC_LINE = re.compile(r"\b(fax|facsimile|switchboard|main hospital)\b", re.I)
+# Labels of numbers patients should not call: fax lines, switchboards, operators.
+NOT_CLINIC_PHONE = re.compile(r"\b(?:fax|facsimile|switchboard|main hospital|hospital main|"
+                              r"operator|general enquiries line)\b|(?:^|[\s|/])F\s*[:.]", re.I)
 # A North American number written in full: "(555) 123-4567", "555.123.4567", "+1 555 123 4567".
 # Fictional and unassigned area codes fail phonenumbers' validity check, yet are what pages say.
 NANP_NUMBER = re.compile(r"(?<![\w+.-])(?:\+?1[-. ]?)?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}"
@@ -109,11 +111,23 @@ def fold(text: str) -> str:
     return SPACE.sub(" ", re.sub(r"[^a-z0-9]+", " ", ascii_text.lower())).strip()
 
 
+def coordinates(lat, lon) -> tuple[float, float] | None:
+    """(latitude, longitude) as numbers, or None unless they are a point on Earth; (0, 0), where
+    bad data puts what it cannot place, is none."""
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0):
+        return lat, lon
+    return None
+
+
 @lru_cache(maxsize=8192)  # a crawl reads a site's main line on every page
 def normalise_phone(raw, country: str = "US") -> str | None:
     """An E.164 number, or None for junk, fax lines and switchboards labelled as such."""
     text = clean_text(raw)
-    if not text or NOT_CLINIC_LINE.search(text):
+    if not text or NOT_CLINIC_PHONE.search(text):
         return None
     text = re.sub(r"^(tel|phone|callto):", "", unquote(text), flags=re.I)
     region = (country or "US").upper()
@@ -146,7 +160,10 @@ def normalise_email(raw) -> str | None:
     if not text:
         return None
     text = unquote(re.sub(r"^mailto:", "", text, flags=re.I)).split("?")[0].strip().lower()
-    return text if EMAIL.match(text) else None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 @lru_cache(maxsize=4096)

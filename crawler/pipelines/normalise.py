@@ -7,6 +7,7 @@ from crawler.pipelines import CountingPipeline
 from models import details
 from reliefmap.normalise import (
     clean_text,
+    coordinates,
     normalise_country,
     normalise_email,
     normalise_phone,
@@ -143,12 +144,8 @@ class NormalisePipeline(CountingPipeline):
     def _coordinates(self, lat, lon) -> tuple[float | None, float | None]:
         if lat is None or lon is None:
             return None, None
-        try:
-            lat, lon = float(lat), float(lon)
-        except (TypeError, ValueError):
+        found = coordinates(lat, lon)
+        if found is None:
             self.count("field/geo/invalid")
             return None, None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat, lon) == (0.0, 0.0):
-            self.count("field/geo/invalid")
-            return None, None
-        return lat, lon
+        return found
