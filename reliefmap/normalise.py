@@ -11,6 +11,7 @@ import phonenumbers
 import pycountry
 import tldextract
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import ValidationResult
 from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
@@ -21,6 +22,7 @@ SPACE = re.compile(r"\s+")
 # site is a site of its own.
 DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                 include_psl_private_domains=True)
+IS_POSSIBLE = ValidationResult.IS_POSSIBLE  # a whole number, not a local one
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
 # Labels of numbers patients should not call: fax lines, switchboards, operators.
 NOT_CLINIC_PHONE = re.compile(r"\b(?:fax|facsimile|switchboard|main hospital|hospital main|"
@@ -147,11 +149,18 @@ def normalise_phone(raw, country: str = "US") -> str | None:
 
 
 def _written_nanp(text: str, region: str):
-    """A North American number written with its area code, valid or not (see NANP_NUMBER)."""
-    match = NANP_NUMBER.search(text) or re.fullmatch(r"\+?1?\d{10}", text.strip())
-    if not match or not (region in ("US", "CA") or match.group().lstrip().startswith("+1")):
+    """A North American number written with its area code, valid or not (see NANP_NUMBER), or
+    the text as a whole when it is a possible number of ten digits."""
+    match = NANP_NUMBER.search(text)
+    written = match.group() if match else text.strip()
+    if not (region in ("US", "CA") or written.lstrip().startswith("+1")):
         return None
-    return phonenumbers.parse("+1" + re.sub(r"\D", "", match.group())[-10:])
+    try:
+        number = phonenumbers.parse(written, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    possible = phonenumbers.is_possible_number_with_reason(number) == IS_POSSIBLE
+    return number if number.country_code == 1 and (match or possible) else None
 
 
 def normalise_email(raw) -> str | None:
