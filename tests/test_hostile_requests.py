@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from models import LoginAttempt, ReviewItem, User
 from models.staging import REPORT, SUGGESTION
 from tests.editor_fixtures import HUDSON, PASSWORD, AuthActions, crawl_clinic
-from web.forms import RateLimiter
+from web.rate_limit import RateLimiter
 
 HOSTILE = ["", "0", "1", "2", "-1", "nan", "inf", "-inf", "1e999", "0x10", "²", "١٢", "1_000",
            "99999999999999999999", "9223372036854775807", "2147483648", "\x00", "a\x00b",

@@ -3,13 +3,13 @@
 import logging
 import secrets
 
-from flask import Flask, g
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import Database
 from reliefmap.config import Config, load_config
-from web import errors, params, security
+from web import db, errors, params, security
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["database"] = Database(app.config.get("DATABASE_URL", config.database_url))
+    db.init_app(app, Database(app.config.get("DATABASE_URL", config.database_url)))
     csrf.init_app(app)
     if config.web.proxy_hops:
         hops = config.web.proxy_hops
@@ -44,12 +44,6 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     security.init_app(app)
     errors.init_app(app)
     params.init_app(app)
-
-    @app.teardown_appcontext
-    def close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
 
     from web import api, health, open_data, public, resources
 

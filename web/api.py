@@ -20,15 +20,14 @@ from reliefmap.geocode import geocode_place, suggest_places
 from web import details, queries
 from web.cache import request_cache
 from web.db import get_session
-from web.openapi import DOCUMENT, PROVENANCE_FIELDS
+from web.openapi import DOCUMENT, PROVENANCE_FIELDS, query_parameters
 from web.params import BadParameter, integer, kilometres, text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-CLINIC_PARAMETERS = {"q", "condition", "treatment", "country", "region", "locality", "near",
-                     "radius", "sort", "page", "per_page", "payment", "telehealth",
-                     "accepting_new_patients", "open", "language"}
-RESOURCE_PARAMETERS = {"q", "kind", "condition", "page", "per_page"}
+# The parameters each list accepts are those its OpenAPI description gives, and no others.
+CLINIC_PARAMETERS = query_parameters("/clinics")
+RESOURCE_PARAMETERS = query_parameters("/resources")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 CORS_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -93,7 +92,7 @@ def cacheable_and_shared(response: Response) -> Response:
     return response
 
 
-def _only(allowed: set[str]) -> None:
+def _only(allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise BadRequest(f"unknown parameter '{unknown[0][:40]}'; "

@@ -266,3 +266,9 @@ DOCUMENT = {
                              "schema": {"type": "string"}}},
     },
 }
+
+
+def query_parameters(path: str) -> frozenset[str]:
+    """The query parameters the document gives for GET `path`: the only ones the API accepts."""
+    return frozenset(parameter["name"] for parameter in DOCUMENT["paths"][path]["get"]["parameters"]
+                     if parameter["in"] == "query")

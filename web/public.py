@@ -24,8 +24,9 @@ from reliefmap.geocode import geocode_place, suggest_places
 from web import csrf, details, queries
 from web.cache import cached_page
 from web.db import get_session
-from web.forms import RateLimiter, ReportForm
+from web.forms import ReportForm
 from web.params import integer, kilometres, text
+from web.rate_limit import RateLimiter
 
 bp = Blueprint("public", __name__)
 
