@@ -4,15 +4,26 @@ import logging
 import secrets
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import Database
 from reliefmap.config import Config, load_config
-from web import db, errors, params, security
+from web import (
+    admin,
+    api,
+    auth,
+    db,
+    editor,
+    errors,
+    health,
+    open_data,
+    params,
+    public,
+    resources,
+    security,
+)
 
 log = logging.getLogger(__name__)
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None, config: Config | None = None) -> Flask:
@@ -37,7 +48,6 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     if test_config:
         app.config.update(test_config)
     db.init_app(app, Database(app.config.get("DATABASE_URL", config.database_url)))
-    csrf.init_app(app)
     if config.web.proxy_hops:
         hops = config.web.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -45,15 +55,11 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     errors.init_app(app)
     params.init_app(app)
 
-    from web import api, health, open_data, public, resources
-
     app.register_blueprint(public.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(health.bp)
-
-    from web import admin, auth, editor
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)

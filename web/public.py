@@ -21,12 +21,13 @@ from sqlalchemy import select
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
 from models.staging import REPORT
 from reliefmap.geocode import geocode_place, suggest_places
-from web import csrf, details, queries
+from web import details, queries
 from web.cache import cached_page
 from web.db import get_session
 from web.forms import ReportForm
 from web.params import integer, kilometres, text
 from web.rate_limit import RateLimiter
+from web.security import csrf
 
 bp = Blueprint("public", __name__)
 

@@ -5,11 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from models import ReviewItem
 from models.staging import SUGGESTION
-from web import csrf, queries
+from web import queries
 from web.db import get_session
 from web.forms import SuggestForm
 from web.params import integer, text
 from web.public import form_problem
+from web.security import csrf
 
 bp = Blueprint("resources", __name__)
 
