@@ -39,27 +39,32 @@ COUNTRY_ALIASES = {
     "canada": "CA", "australia": "AU",
 }
 
-# Abbreviations pages use for states and provinces beyond the ISO codes (AP style and French).
-REGION_ALIASES = {
+# How pages write states and provinces beyond their ISO codes and names: AP-style and postal
+# abbreviations, French names. Read when normalising a region and when finding an address in
+# text; the regions of the UK we keep are its nations.
+REGION_SPELLINGS = {
     "US": {
-        "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO",
-        "conn": "CT", "del": "DE", "fla": "FL", "ga": "GA", "ill": "IL", "ind": "IN",
-        "kan": "KS", "kans": "KS", "ky": "KY", "la": "LA", "md": "MD", "mass": "MA",
-        "mich": "MI", "minn": "MN", "miss": "MS", "mo": "MO", "mont": "MT", "neb": "NE",
-        "nebr": "NE", "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "pa": "PA",
-        "penn": "PA", "tenn": "TN", "tex": "TX", "vt": "VT", "va": "VA", "wash": "WA",
-        "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY", "washington dc": "DC",
-        "washington d c": "DC",
+        "Ala.": "AL", "Ariz.": "AZ", "Ark.": "AR", "Calif.": "CA", "Cal.": "CA", "Ca.": "CA",
+        "Colo.": "CO", "Conn.": "CT", "Del.": "DE", "Fla.": "FL", "Ga.": "GA", "Ill.": "IL",
+        "Ind.": "IN", "Kan.": "KS", "Kans.": "KS", "Ky.": "KY", "La.": "LA", "Md.": "MD",
+        "Mass.": "MA", "Mich.": "MI", "Minn.": "MN", "Miss.": "MS", "Mo.": "MO", "Mont.": "MT",
+        "Neb.": "NE", "Nebr.": "NE", "Nev.": "NV", "Okla.": "OK", "Ore.": "OR", "Oreg.": "OR",
+        "Pa.": "PA", "Penn.": "PA", "Tenn.": "TN", "Tex.": "TX", "Vt.": "VT", "Va.": "VA",
+        "Wash.": "WA", "W.Va.": "WV", "Wis.": "WI", "Wisc.": "WI", "Wyo.": "WY",
+        "N.H.": "NH", "N.J.": "NJ", "N.M.": "NM", "N.Y.": "NY", "N.C.": "NC", "N.D.": "ND",
+        "R.I.": "RI", "S.C.": "SC", "S.D.": "SD", "D.C.": "DC", "Washington DC": "DC",
+        "Washington D.C.": "DC", "Washington D. C.": "DC",
     },
     "CA": {
-        "ont": "ON", "que": "QC", "pq": "QC", "alta": "AB", "man": "MB", "sask": "SK",
-        "nfld": "NL", "newfoundland": "NL", "pei": "PE", "yuk": "YT", "nwt": "NT",
-        "colombie britannique": "BC", "nouvelle ecosse": "NS", "nouveau brunswick": "NB",
-        "terre neuve et labrador": "NL", "ile du prince edouard": "PE",
+        "B.C.": "BC", "Ont.": "ON", "Que.": "QC", "Qué.": "QC", "Québec": "QC", "P.Q.": "QC",
+        "Alta.": "AB", "Man.": "MB", "Sask.": "SK", "Nfld.": "NL", "Newfoundland": "NL",
+        "P.E.I.": "PE", "Yuk.": "YT", "N.W.T.": "NT", "Colombie-Britannique": "BC",
+        "Nouvelle-Écosse": "NS", "Nouveau-Brunswick": "NB", "Terre-Neuve-et-Labrador": "NL",
+        "Île-du-Prince-Édouard": "PE",
     },
-    "AU": {"vic": "VIC", "qld": "QLD", "tas": "TAS", "nsw": "NSW", "act": "ACT"},
-    "GB": {"england": "ENG", "scotland": "SCT", "wales": "WLS", "cymru": "WLS",
-           "northern ireland": "NIR"},
+    "AU": {"Vic": "VIC", "Qld": "QLD", "Tas": "TAS"},
+    "GB": {"England": "ENG", "Scotland": "SCT", "Wales": "WLS", "Cymru": "WLS",
+           "Northern Ireland": "NIR"},
 }
 
 CA_POSTAL_FIRST_LETTER = {
@@ -170,9 +175,13 @@ def normalise_email(raw) -> str | None:
         return None
     text = unquote(re.sub(r"^mailto:", "", text, flags=re.I)).split("?")[0].strip().lower()
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        address = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         return None
+    # "walk at all. I..." reads as walk@all.i: a real address ends in a public suffix, or in
+    # .example, the name RFC 2606 keeps for examples.
+    real = DOMAINS(address.domain).suffix or address.domain.endswith(".example")
+    return address.normalized if real else None
 
 
 @lru_cache(maxsize=4096)
@@ -195,13 +204,24 @@ def _subdivision_names(country: str) -> dict[str, str]:
     """Folded name or code -> ISO 3166-2 code, for one country."""
     names: dict[str, str] = {}
     if country == "GB":  # the region we keep for the UK is the nation
-        return {key: f"GB-{code}" for key, code in REGION_ALIASES["GB"].items()}
+        return {fold(name): f"GB-{code}" for name, code in REGION_SPELLINGS["GB"].items()}
     for sub in pycountry.subdivisions.get(country_code=country) or []:
         names[fold(sub.name)] = sub.code
         names[fold(sub.code.split("-", 1)[1])] = sub.code
-    for alias, code in REGION_ALIASES.get(country, {}).items():
-        names[fold(alias)] = f"{country}-{code}"
+    for spelling, code in REGION_SPELLINGS.get(country, {}).items():
+        names[fold(spelling.replace(".", ""))] = f"{country}-{code}"
     return names
+
+
+@lru_cache(maxsize=16)
+def region_pattern(country: str) -> str:
+    """A country's states or provinces as pages write them, as a regular expression (case as
+    written): ISO codes ("NY"), names ("New York") and the spellings above ("N.Y.", "Calif.")."""
+    written = set(REGION_SPELLINGS.get(country, {}))
+    for sub in pycountry.subdivisions.get(country_code=country) or []:
+        if sub.parent_code is None:
+            written |= {sub.code.split("-", 1)[1], sub.name}
+    return "|".join(re.escape(spelling) for spelling in sorted(written, key=lambda w: (-len(w), w)))
 
 
 def normalise_region(raw, country: str | None, postal_code: str | None = None) -> str | None:

@@ -14,31 +14,12 @@ from functools import lru_cache
 
 from crawler.extract.lines import Line
 from crawler.extract.names import LINKING_WORDS
-from reliefmap.normalise import clean_text, fold, normalise_region, zip_towns
+from reliefmap.normalise import clean_text, fold, normalise_region, region_pattern, zip_towns
 from reliefmap.postcodes import country_of_postcode, postcode, whole_postcode
 
-US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
-             "NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR")
-US_STATE_WORDS = (
-    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|"
-    "Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|"
-    "Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|"
-    "New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|"
-    "Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
-    "West Virginia|Wisconsin|Wyoming|Ala\\.|Ariz\\.|Ark\\.|Calif\\.|Cal\\.|Ca\\.|Colo\\.|Conn\\.|"
-    "Del\\.|Fla\\.|Ga\\.|Ill\\.|Ind\\.|Kan\\.|Ky\\.|La\\.|Md\\.|Mass\\.|Mich\\.|Minn\\.|Miss\\.|"
-    "Mo\\.|Mont\\.|Neb\\.|Nev\\.|N\\.H\\.|N\\.J\\.|N\\.M\\.|N\\.Y\\.|N\\.C\\.|N\\.D\\.|Okla\\.|"
-    "Ore\\.|Pa\\.|R\\.I\\.|S\\.C\\.|S\\.D\\.|Tenn\\.|Tex\\.|Vt\\.|Va\\.|Wash\\.|W\\.Va\\.|"
-    "Wis\\.|Wyo\\.|D\\.C\\."
-)
-CA_PROVINCES = (
-    "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|B\\.C\\.|Alberta|British Columbia|Manitoba|"
-    "New Brunswick|Newfoundland and Labrador|Newfoundland|Nova Scotia|Ontario|Ont\\.|"
-    "Prince Edward Island|Qu[ée]bec|Qu[ée]\\.|Saskatchewan|Yukon|Alta\\.|Man\\.|Sask\\."
-)
-AU_STATES = ("NSW|VIC|QLD|SA|WA|TAS|NT|ACT|Vic|Qld|Tas|New South Wales|Victoria|Queensland|"
-             "South Australia|Western Australia|Tasmania|Northern Territory|"
-             "Australian Capital Territory")
+US_STATES = region_pattern("US")
+CA_PROVINCES = region_pattern("CA")
+AU_STATES = region_pattern("AU")
 # A town: up to four words of letters ("Coeur d'Alene", "Winston-Salem", "St. Louis"), no digits
 # ("Suite 4 Springfield" is not a town).
 TOWN_WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?"
@@ -50,7 +31,7 @@ POSTCODE_LAST = [
                       rf"(?P<postal_code>{postcode('CA')})\b")),
     ("AU", re.compile(LOCALITY + rf",?\s+(?P<region>{AU_STATES}),?\s+"
                       rf"(?P<postal_code>{postcode('AU')})\b")),
-    ("US", re.compile(LOCALITY + rf",?\s+(?P<region>{US_STATES}|{US_STATE_WORDS}),?\s+"
+    ("US", re.compile(LOCALITY + rf",?\s+(?P<region>{US_STATES}),?\s+"
                       rf"(?P<postal_code>{postcode('US')})\b")),
     ("GB", re.compile(r"(?:" + LOCALITY + r",?\s+)?"
                       rf"(?P<postal_code>{postcode('GB')})\b")),
@@ -69,7 +50,7 @@ POSTCODE_FIRST = {
 }
 POSTCODE_HINT = re.compile(rf"\d{{4,6}}\b|\b(?:{postcode('CA')}|{postcode('GB')})\b", re.I)
 # A US town and state without a ZIP ("Idaho Falls, ID"), believed only under a street line.
-TOWN_STATE = re.compile(rf"^{LOCALITY},\s*(?P<region>{US_STATES}|{US_STATE_WORDS})\.?$")
+TOWN_STATE = re.compile(rf"^{LOCALITY},\s*(?P<region>{US_STATES})\.?$")
 COUNTRY_WORDS = re.compile(r"^(?:USA|U\.S\.A?\.?|United States(?: of America)?|Canada|"
                            r"United Kingdom|UK|U\.K\.|England|Scotland|Wales|Northern Ireland|"
                            r"Australia|Singapore|France|Espa[ñn]a|Spain|M[ée]xico|Deutschland|"
