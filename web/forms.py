@@ -12,7 +12,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 PROBLEMS = [
     SelectChoice("", "Choose one…"),
@@ -23,7 +23,7 @@ PROBLEMS = [
     SelectChoice("website", "The website is wrong"),
     SelectChoice("other", "Something else"),
 ]
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That email address looks incomplete.")
+EMAIL = Email(message="That email address looks incomplete.", check_deliverability=False)
 SUGGESTION_KINDS = [SelectChoice("clinic", "A clinic"),
                     SelectChoice("resource", "A resource (article, group, video...)")]
 
