@@ -5,7 +5,11 @@ The CLI names its commands by string (reliefmap/cli.py) and imports none of them
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("reliefmap", "models", "crawler", "web", "jobs")
@@ -88,3 +92,46 @@ def test_the_check_sees_a_crossing_when_there_is_one(tmp_path):
                     "from web import queries, csrf\n")
     modules = project_modules()
     assert imports_of(path, modules) == {"web.exports", "crawler.items", "web.queries", "web"}
+
+
+def declared_distributions(groups: tuple[str, ...]) -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"])
+    for group in groups:
+        wanted += project["optional-dependencies"][group]
+    return {canonical(re.split(r"[<>=\[ ;!~]", spec)[0]) for spec in wanted}
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@pytest.mark.parametrize("folders, groups", [
+    (PACKAGES, ()), (("tests", "bench", "scripts"), ("test", "dev")),
+])
+def test_every_imported_package_is_declared_in_pyproject(folders, groups):
+    """A fresh install gets what the code imports: no package arrives only as another's
+    dependency."""
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    declared = declared_distributions(groups) | declared_distributions(())
+    undeclared = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or (ROOT / top).is_dir():
+                        continue
+                    if not {canonical(d) for d in distributions.get(top, [top])} & declared:
+                        undeclared.add(f"{top} ({path.relative_to(ROOT)})")
+    assert sorted(undeclared) == []
