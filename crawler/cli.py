@@ -57,8 +57,8 @@ def crawl_command(config, source_name, max_pages, trigger, run_id, verbose):
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.source import SourceSpider
+    from models.cli import open_database
     from models.runs import CrawlRun
-    from reliefmap.cli import open_database
 
     if source_name not in config.sources:
         known = ", ".join(sorted(config.sources)) or "none configured"

@@ -91,7 +91,7 @@ def export(session: Session, format: str, out: Path) -> Path:
 @click.pass_obj
 def export_command(config, format_, out):
     """Export the published directory as open data."""
-    from reliefmap.cli import open_database
+    from models.cli import open_database
 
     if format_ not in FORMATS:
         raise UserError(f"unknown format '{format_}'; choose one of: {', '.join(FORMATS)}")

@@ -46,10 +46,10 @@ from models.entries import (
     resource_fields_from_record,
 )
 from models.runs import CrawlRun
+from models.setup import sync_config
 from models.staging import CHANGE, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
 from models.taxonomy import Term
 from reliefmap.normalise import fold
-from reliefmap.setup import sync_config
 
 UNCHANGED_BATCH = 200
 # Records of new entries written together; at most CONCURRENT_ITEMS (100), so that the items
