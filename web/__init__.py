@@ -51,9 +51,11 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
         if session is not None:
             session.close()
 
-    from web import api, health, open_data, public, resources
+    from web import api, feeds, guides, health, open_data, public, resources
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(guides.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(open_data.bp)
