@@ -25,6 +25,12 @@ CANDIDATES = 100  # entries read before keeping the latest MAX_ENTRIES
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@bp.record_once
+def _setup(state):
+    state.app.jinja_env.globals.update(clinic_feed_url=clinic_feed_url,
+                                       resource_feed_url=resource_feed_url)
+
+
 def _site_url(endpoint: str, pairs=(), **values) -> str:
     """An absolute URL at the configured site address, with the query arguments given."""
     origin = current_app.config["RELIEFMAP"].web.origin

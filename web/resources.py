@@ -26,16 +26,19 @@ def _setup(state):
 
 @bp.get("/resources/")
 def index():
-    """Articles, support groups, associations, videos, stories and forums, by condition."""
+    """Articles, support groups, associations, videos, stories and forums, by condition and
+    treatment."""
     session = get_session()
     kind = request.args.get("kind") or None
     if kind and kind not in KIND_LABELS:
         abort(404)
-    condition, q = text("condition"), text("q")
-    results = queries.find_resources(session, kind=kind, condition=condition, q=q,
-                                     page=integer("page", 1), per_page=20)
+    condition, treatment, q = text("condition"), text("treatment"), text("q")
+    results = queries.find_resources(session, kind=kind, condition=condition,
+                                     treatment=treatment, q=q, page=integer("page", 1),
+                                     per_page=20)
     return render_template("resources/index.html", results=results, kind=kind,
-                           condition=condition, q=q, terms=queries.term_labels(session))
+                           condition=condition, treatment=treatment, q=q,
+                           terms=queries.term_labels(session))
 
 
 @bp.get("/resources/<slug>")
