@@ -46,6 +46,7 @@ class TermGuideRevision(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     guide: Mapped[TermGuide] = relationship(back_populates="revisions")
+    editor: Mapped[Optional["User"]] = relationship()  # noqa: F821
 
 
 def revise_guide(session: Session, slug: str, description: str, locked: bool,

@@ -61,9 +61,10 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     app.register_blueprint(open_data.bp)
     app.register_blueprint(health.bp)
 
-    from web import admin, auth, editor
+    from web import admin, auth, editor, editor_guides
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(editor_guides.bp)
     app.register_blueprint(admin.bp)
     return app
