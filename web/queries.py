@@ -566,10 +566,14 @@ def merged_into(session: Session, slug: str) -> str | None:
 
 @cached
 def get_resource(session: Session, slug: str) -> Resource | None:
-    """A published resource by slug, with its terms."""
+    """A published resource by slug, with its terms and the sources that carry it."""
+    from models import SourceRecord
+
     return session.scalar(select(Resource).where(Resource.slug == slug,
                                                  Resource.state == PUBLISHED)
-                          .options(selectinload(Resource.terms)))
+                          .options(selectinload(Resource.terms),
+                                   selectinload(Resource.source_records)
+                                   .selectinload(SourceRecord.source)))
 
 
 def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,

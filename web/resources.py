@@ -9,7 +9,7 @@ from web import csrf, queries
 from web.db import get_session
 from web.forms import SuggestForm
 from web.params import integer, text
-from web.public import form_problem
+from web.public import form_problem, http_url
 
 bp = Blueprint("resources", __name__)
 
@@ -49,7 +49,17 @@ def resource(slug: str):
     if found is None:
         abort(404)
     return render_template("resources/resource.html", resource=found,
-                           terms=queries.term_labels(session))
+                           sources=resource_sources(found), terms=queries.term_labels(session))
+
+
+def resource_sources(resource) -> dict[str, str | None]:
+    """Where the resource was found: each http(s) page URL with its source's name, once."""
+    found: dict[str, str | None] = {}
+    for record in sorted(resource.source_records, key=lambda record: record.id):
+        url = http_url(record.url)
+        if url:
+            found.setdefault(url, record.source.name if record.source else None)
+    return found
 
 
 @bp.route("/suggest", methods=["GET", "POST"])
