@@ -2,14 +2,18 @@
 RFC 4287, linked from their pages, built from validated parameters and the configured address,
 and the same for every reader."""
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import rnc2rng
 from lxml import etree
+from sqlalchemy import select
 
-from models import revise_guide
+from models import Clinic, revise_guide
+from models.review import edit_entry
+from tests.editor_fixtures import make_user
 
 ATOM_RNC = Path(__file__).parent / "atom" / "atom.rnc"
 NS = {"a": "http://www.w3.org/2005/Atom"}
@@ -125,3 +129,31 @@ def test_odd_feed_parameters_are_a_400(client, directory, url):
 def test_an_unknown_guide_has_no_feed(client, directory):
     assert client.get("/conditions/nothing/feed.atom").status_code == 404
     assert client.get("/treatments/crps/feed.atom").status_code == 404
+
+
+def _updated(document, title: str) -> str:
+    return document.xpath(f"a:entry[a:title='{title}']/a:updated/text()", namespaces=NS)[0]
+
+
+def test_a_material_change_moves_an_entry_up_and_a_recrawl_that_finds_it_the_same_does_not(
+        client, database, directory, atom_schema):
+    url = "/clinics/feed.atom?country=US"
+    with database.write_session.begin() as session:
+        for clinic in session.scalars(select(Clinic)):
+            clinic.published_at = datetime(2026, 1, 1)
+    first = parse(client.get(url), atom_schema)
+    with database.write_session.begin() as session:
+        buffalo = session.scalar(select(Clinic).where(Clinic.name == "Buffalo Nerve Block Clinic"))
+        buffalo.last_verified = datetime(2026, 12, 1)  # seen again, nothing changed
+    again = parse(client.get(url), atom_schema)
+    assert titles(again) == titles(first)
+    assert _updated(again, "Buffalo Nerve Block Clinic") == _updated(
+        first, "Buffalo Nerve Block Clinic")
+    with database.write_session.begin() as session:
+        editor = make_user(session, "fay")
+        buffalo = session.scalar(select(Clinic).where(Clinic.name == "Buffalo Nerve Block Clinic"))
+        edit_entry(session, buffalo, editor, {"phone": "+17165550199"})
+    changed = parse(client.get(url), atom_schema)
+    assert titles(changed)[0] == "Buffalo Nerve Block Clinic"
+    assert _updated(changed, "Buffalo Nerve Block Clinic") > _updated(
+        first, "Buffalo Nerve Block Clinic")

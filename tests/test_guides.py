@@ -129,3 +129,8 @@ def test_term_chips_on_clinic_and_resource_pages_and_the_home_page_link_to_guide
     assert 'href="/conditions/crps"' in resource
     home = text_of(client.get("/"))
     assert 'href="/conditions/crps"' in home and 'href="/treatments/nerve-block"' in home
+
+
+def test_the_sitemap_lists_every_guide(client, directory):
+    sitemap = client.get("/sitemap-pages-1.xml").get_data(as_text=True)
+    assert "/conditions/crps</loc>" in sitemap and "/treatments/nerve-block</loc>" in sitemap
