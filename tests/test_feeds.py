@@ -18,6 +18,7 @@ from tests.editor_fixtures import make_user
 ATOM_RNC = Path(__file__).parent / "atom" / "atom.rnc"
 NS = {"a": "http://www.w3.org/2005/Atom"}
 FEEDS = ["/clinics/feed.atom?condition=crps&near=10001",
+         "/clinics/feed.atom?payment=medicare&telehealth=true&open=Mo&language=es",
          "/clinics/feed.atom?treatment=ketamine-iv-infusion&region=US-NY",
          "/clinics/feed.atom",
          "/resources/feed.atom?kind=support-group&condition=crps",
@@ -119,6 +120,7 @@ def test_a_feed_is_the_same_for_every_reader_and_sets_no_cookie(app, directory):
 
 
 @pytest.mark.parametrize("url", ["/clinics/feed.atom?near=Nowhereville-Zzz",
+                                 "/clinics/feed.atom?payment=gold-bars",
                                  "/clinics/feed.atom?radius=-3",
                                  "/resources/feed.atom?kind=nonsense",
                                  "/conditions/crps/feed.atom?near=" + "x" * 300])
@@ -157,3 +159,11 @@ def test_a_material_change_moves_an_entry_up_and_a_recrawl_that_finds_it_the_sam
     assert titles(changed)[0] == "Buffalo Nerve Block Clinic"
     assert _updated(changed, "Buffalo Nerve Block Clinic") > _updated(
         first, "Buffalo Nerve Block Clinic")
+
+
+def test_a_search_with_details_follows_them_in_its_feed(client, directory):
+    page = client.get("/clinics?condition=crps&telehealth=true&payment=medicare").get_data(
+        as_text=True)
+    href = page.split('type="application/atom+xml"', 1)[1].split('href="', 1)[1]
+    query = parse_qs(urlsplit(href.split('"', 1)[0].replace("&amp;", "&")).query)
+    assert query == {"condition": ["crps"], "payment": ["medicare"], "telehealth": ["true"]}

@@ -13,6 +13,7 @@ from reliefmap.geocode import geocode_place
 from web import queries
 from web.cache import cached_page
 from web.db import get_session
+from web.details import DetailFilter, detail_filters
 from web.guides_data import guide_for
 from web.params import BadParameter, kilometres, text
 from web.public import CLINIC_FILTERS, with_query
@@ -37,9 +38,10 @@ def _site_url(endpoint: str, pairs=(), **values) -> str:
     return origin + with_query(url_for(endpoint, **values), pairs)
 
 
-def clinic_feed_url(wanted: dict, near: str | None, radius: float | None) -> str:
+def clinic_feed_url(wanted: dict, near: str | None, radius: float | None,
+                    chosen: DetailFilter = queries.NO_DETAILS) -> str:
     """The feed of a clinic search (the filters as validated by the search page)."""
-    return _site_url("feeds.clinics", _clinic_pairs(wanted, near, radius))
+    return _site_url("feeds.clinics", _clinic_pairs(wanted, near, radius, chosen))
 
 
 def resource_feed_url(kind: str | None, condition: str | None, treatment: str | None = None,
@@ -52,10 +54,15 @@ def guide_feed_url(kind: str, slug: str, near: str | None = None) -> str:
     return _site_url(f"feeds.{kind}", [("near", near)], slug=slug)
 
 
-def _clinic_pairs(wanted: dict, near: str | None, radius: float | None) -> list:
+def _clinic_pairs(wanted: dict, near: str | None, radius: float | None,
+                  chosen: DetailFilter) -> list:
     pairs = [(name, wanted.get(name)) for name in CLINIC_FILTERS if name != "near"]
     if near:
         pairs += [("near", near), ("radius", f"{radius:g}" if radius else None)]
+    pairs += [("payment", kind) for kind in chosen.payment]
+    pairs += [("telehealth", "true" if chosen.telehealth else None),
+              ("accepting_new_patients", "true" if chosen.accepting_new_patients else None),
+              ("open", chosen.open_day), ("language", chosen.language)]
     return pairs
 
 
@@ -78,10 +85,11 @@ def changed_at(entry) -> datetime:
     times = [entry.published_at] if entry.published_at else []
     for origin in (entry.provenance or {}).values():
         stamp = isinstance(origin, dict) and (origin.get("at") or origin.get("fetched_at"))
-        try:
-            times.append(datetime.fromisoformat(stamp)) if stamp else None
-        except (TypeError, ValueError):
-            continue
+        if isinstance(stamp, str):
+            try:
+                times.append(datetime.fromisoformat(stamp))
+            except ValueError:
+                continue
     latest = max((time.replace(tzinfo=None) for time in times), default=None)
     return latest.replace(tzinfo=UTC) if latest else EPOCH
 
@@ -151,9 +159,11 @@ def clinics():
     wanted = {name: text(name) for name in CLINIC_FILTERS if name != "near"}
     near, place = _place()
     radius = kilometres("radius", queries.DEFAULT_RADIUS_KM, queries.MAX_RADIUS_KM)
+    chosen = detail_filters()
     results = queries.find_clinics(get_session(), **wanted, near=place, radius_km=radius,
-                                   sort=queries.PUBLISHED_SORT, per_page=CANDIDATES)
-    pairs = _clinic_pairs(wanted, near, radius if place else None)
+                                   details=chosen, sort=queries.PUBLISHED_SORT,
+                                   per_page=CANDIDATES)
+    pairs = _clinic_pairs(wanted, near, radius if place else None, chosen)
     title = "Relief Map: clinics" + (f" near {place.label}" if place else "")
     return _feed(title, _site_url("feeds.clinics", pairs), _site_url("public.clinics", pairs),
                  clinics=[hit.clinic for hit in results.items])
