@@ -17,6 +17,7 @@ from web.details import DetailFilter, detail_filters
 from web.guides_data import guide_for
 from web.params import BadParameter, kilometres, text
 from web.public import CLINIC_FILTERS, with_query
+from web.resources import KIND_LABELS
 
 bp = Blueprint("feeds", __name__)
 
@@ -173,8 +174,6 @@ def clinics():
 @cached_page
 def resources():
     """A resource list as a feed: by kind, condition, treatment and words."""
-    from web.resources import KIND_LABELS
-
     kind = text("kind")
     if kind and kind not in KIND_LABELS:
         raise BadParameter(f"kind must be one of {', '.join(KIND_LABELS)}")
