@@ -37,6 +37,10 @@ CASES = [
     "/resources/pending-crps-article",
     "/regions",
     "/taxonomy",
+    "/terms/crps",
+    "/terms/ketamine-iv-infusion",
+    "/terms/nothing",
+    "/resources?treatment=ketamine-iv-infusion",
     "/openapi.json",
 ]
 

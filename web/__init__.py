@@ -14,7 +14,10 @@ from web import (
     auth,
     db,
     editor,
+    editor_guides,
     errors,
+    feeds,
+    guides,
     health,
     open_data,
     params,
@@ -56,6 +59,8 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     params.init_app(app)
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(guides.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(open_data.bp)
@@ -63,5 +68,6 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(editor_guides.bp)
     app.register_blueprint(admin.bp)
     return app

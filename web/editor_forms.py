@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -59,6 +60,15 @@ class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (log out, run now, approve, lock)."""
 
     note = StringField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class GuideForm(FlaskForm):
+    """A guide's plain-language description, and whether it is locked."""
+
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)],
+                                render_kw={"rows": 6})
+    locked = BooleanField("Locked: keep this text until an editor unlocks it")
+    submit = SubmitField("Save")
 
 
 class RejectForm(FlaskForm):
