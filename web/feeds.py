@@ -100,13 +100,18 @@ def _latest(entries: list) -> list:
                   reverse=True)[:MAX_ENTRIES]
 
 
-def _clinic_entry(feed: FeedGenerator, clinic: Clinic, terms: dict) -> None:
-    url = _site_url("public.clinic", slug=clinic.slug)
+def _new_entry(feed: FeedGenerator, url: str, title: str, record):
+    """An entry for a clinic's or resource's page, dated by its last real change."""
     entry = feed.add_entry(order="append")
     entry.id(url)
-    entry.title(clinic.name)
+    entry.title(title)
     entry.link(href=url, rel="alternate")
-    entry.updated(changed_at(clinic))
+    entry.updated(changed_at(record))
+    return entry
+
+
+def _clinic_entry(feed: FeedGenerator, clinic: Clinic, terms: dict) -> None:
+    entry = _new_entry(feed, _site_url("public.clinic", slug=clinic.slug), clinic.name, clinic)
     if clinic.published_at:
         entry.published(clinic.published_at.replace(tzinfo=UTC))
     location = clinic.locations[0] if clinic.locations else None
@@ -118,12 +123,8 @@ def _clinic_entry(feed: FeedGenerator, clinic: Clinic, terms: dict) -> None:
 
 
 def _resource_entry(feed: FeedGenerator, resource: Resource) -> None:
-    url = _site_url("resources.resource", slug=resource.slug)
-    entry = feed.add_entry(order="append")
-    entry.id(url)
-    entry.title(resource.title)
-    entry.link(href=url, rel="alternate")
-    entry.updated(changed_at(resource))
+    entry = _new_entry(feed, _site_url("resources.resource", slug=resource.slug),
+                       resource.title, resource)
     if resource.author:
         entry.author({"name": resource.author})
     if resource.summary:
