@@ -38,8 +38,9 @@ FORM_KEYS = ["username", "password", "next", "problem", "details", "contact", "h
              "pick-name", "csrf_token"]
 SAMPLES = ["1", "2", "3", "4", "manhattan-ketamine-center", "rsdsa", "US", "US-NY", "us-ny",
            "clinic", "resource", "pages", "clinics", "fixture-directory"]
-PUBLIC_AREAS = {None, "public", "resources", "api", "exports", "health", "auth"}  # None: static
-EDITOR_AREAS = {"editor", "admin"}
+PUBLIC_AREAS = {None, "public", "guides", "feeds", "resources", "api", "exports", "health",
+                "auth"}  # None: static
+EDITOR_AREAS = {"editor", "editor_guides", "admin"}
 FUZZ_ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}  # failed logins lock this address, not ours
 PLACEHOLDER = re.compile(r"<[^>]+>")
 
