@@ -1,19 +1,15 @@
-"""`reliefmap extract`: show the records a page would yield, after the same pipelines as a crawl."""
+"""The records a page would yield, after the same pipelines as a crawl (`reliefmap extract`)."""
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
-import click
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_clinics, extract_resources
-from crawler.extract.selectors import SelectorError
 from crawler.items import ClinicItem
 from crawler.pipelines.classify import ClassifyPipeline
 from crawler.pipelines.geocode import GeocodePipeline
@@ -118,72 +114,3 @@ def preview(body: bytes, url: str, kind: str, country: str, config,
                     country=country, selectors=selectors or {})
     crawler = PreviewCrawler(PreviewSpider(source, config.taxonomy), PreviewStats())
     return [record(item) for item in run_pipelines(items, crawler)]
-
-
-@click.command("extract")
-@click.argument("target", metavar="URL_OR_FILE")
-@click.option("--url", "base_url", help="The URL a local file was saved from (its base URL).")
-@click.option("--kind", type=click.Choice(["clinics", "resources", "details"]),
-              default="clinics", show_default=True,
-              help="What to look for on the page (details: with --score, the clinics' hours, "
-                   "prices, payment and the like).")
-@click.option("--country", default="US", show_default=True,
-              help="Country (ISO alpha-2) assumed for phones and addresses that do not say.")
-@click.option("--score", is_flag=True,
-              help="TARGET is a folder of saved pages with expected records: print the accuracy.")
-@click.option("--misses", is_flag=True, help="With --score: list every field that was wrong.")
-@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
-              help="With --score: exit 1 when the overall accuracy is below PERCENT.")
-@click.pass_context
-def extract_command(ctx, target, base_url, kind, country, score, misses, fail_under):
-    """Print, one JSON object per line, the records a page or feed would yield."""
-    from reliefmap.config import load_config
-
-    config = ctx.obj or load_config()
-    if score:
-        print_score(target, kind, config, misses, fail_under)
-        return
-    if kind == "details":
-        raise UserError("--kind details is for --score; a page's details are in its clinic "
-                        "records (--kind clinics)")
-    country = country.upper()
-    content_type = None
-    if target.startswith(("http://", "https://")):
-        crawler = config.crawler
-        body, content_type, final_url = fetch(target, crawler.user_agent,
-                                              crawler.download_timeout, crawler.max_download_bytes)
-        url = base_url or final_url
-    else:
-        path = Path(target)
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            raise UserError(f"cannot read {target}: {exc.strerror}") from None
-        if kind == "resources" and not base_url:
-            raise UserError(f"give --url with the address {target} was saved from: "
-                            "a resource needs a web address")
-        url = base_url or path.resolve().as_uri()
-    try:
-        records = preview(body, url, kind, country, config, content_type)
-    except SelectorError as exc:
-        raise UserError(str(exc)) from None
-    for found in records:
-        click.echo(json.dumps(found, ensure_ascii=False))
-
-
-def print_score(folder: str, kind: str, config, misses: bool, fail_under: float | None) -> None:
-    """`--score`: the accuracy table of a folder of saved pages, and the misses if asked."""
-    from crawler.scoring import score_folder
-
-    try:
-        result = score_folder(Path(folder), kind, config)
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"cannot score {folder}: {exc}") from None
-    if not result.pages:
-        raise UserError(f"{folder} holds no page with expected {kind} (NAME.html + NAME.json)")
-    click.echo(result.table())
-    if misses:
-        click.echo("\n".join(result.misses))
-    if fail_under is not None and result.accuracy * 100 < fail_under:
-        click.echo(f"accuracy {result.accuracy:.1%} is under {fail_under:g}%", err=True)
-        raise SystemExit(1)

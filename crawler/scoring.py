@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.normalise import fold
 from crawler.preview import preview
+from reliefmap.normalise import fold
 
 CLINIC_FIELDS = ("name", "phone", "website", "email", "street", "locality", "region",
                  "postal_code", "country", "geo", "treatments", "conditions")

@@ -6,7 +6,7 @@ import click
 from sqlalchemy import select
 
 from models import CrawlRun, Source
-from reliefmap.cli import open_database
+from models.cli import open_database
 from reliefmap.errors import UserError
 
 
@@ -30,7 +30,7 @@ def make_executor(config):
 def scheduler_command(config):
     """Run every enabled source on its cron schedule, until SIGTERM or SIGINT."""
     from jobs import scheduler
-    from reliefmap.setup import sync_config
+    from models.setup import sync_config
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

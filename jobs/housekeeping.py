@@ -1,5 +1,5 @@
-"""Housekeeping: a polite link check of published clinic websites, and pruning of the HTTP cache,
-of old run logs and of old login attempts."""
+"""Housekeeping: a polite link check of published clinic websites that honours robots.txt, and
+pruning of the HTTP cache, of old run logs and of old login attempts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
 
+from jobs.robots import RobotsRules
 from models import PUBLISHED, Clinic, CrawlRun, LoginAttempt, ReviewItem, utcnow
 from models.staging import FLAG, OPEN
 
@@ -45,21 +46,17 @@ def check_site(url: str, user_agent: str, timeout: float) -> str | None:
 
 
 def check_links(config, database) -> int:
-    """Check the websites of published clinics checked longest ago; flag the dead ones."""
+    """Check the websites of published clinics checked longest ago; flag the dead ones. A page
+    the site's robots.txt disallows (when `obey_robots` is set) is skipped, not flagged."""
     settings = config.scheduler
-    with database.read_session() as session:
-        flagged_ids = set(session.scalars(select(ReviewItem.clinic_id).where(
-            ReviewItem.kind == FLAG, ReviewItem.state == OPEN,
-            ReviewItem.note.like(f"{LINK_CHECK_NOTE}%"))))
-        sites = session.execute(
-            select(Clinic.id, Clinic.website).where(
-                Clinic.state == PUBLISHED, Clinic.website.is_not(None))
-            .order_by(Clinic.last_verified.is_not(None), Clinic.last_verified, Clinic.id)
-        ).all()
-    sites = [(clinic_id, url) for clinic_id, url in sites if clinic_id not in flagged_ids]
+    sites = _sites_to_check(database)
+    robots = RobotsRules(config.crawler.user_agent, settings.link_check_timeout_seconds)
     last_visit: dict[str, float] = {}
-    flagged = 0
+    flagged, disallowed = 0, []
     for clinic_id, url in sites[:settings.link_check_max_sites]:
+        if config.crawler.obey_robots and not robots.allows(url):
+            disallowed.append(url)
+            continue
         host = urlsplit(url).netloc
         wait = last_visit.get(host, 0) + settings.link_check_delay_seconds - time.monotonic()
         if wait > 0:
@@ -75,9 +72,25 @@ def check_links(config, database) -> int:
                                        clinic_id=clinic_id,
                                        note=f"{LINK_CHECK_NOTE}: {url} ({problem})"))
                 flagged += 1
-    log.info("link check: %d site(s) checked, %d flagged",
-             min(len(sites), settings.link_check_max_sites), flagged)
+    log.info("link check: %d site(s) checked, %d flagged, %d skipped as robots.txt disallows "
+             "them%s", min(len(sites), settings.link_check_max_sites) - len(disallowed), flagged,
+             len(disallowed), f" ({', '.join(disallowed)})" if disallowed else "")
     return flagged
+
+
+def _sites_to_check(database) -> list[tuple[int, str]]:
+    """(clinic id, website) of published clinics without an open link flag, checked longest
+    ago first."""
+    with database.read_session() as session:
+        flagged_ids = set(session.scalars(select(ReviewItem.clinic_id).where(
+            ReviewItem.kind == FLAG, ReviewItem.state == OPEN,
+            ReviewItem.note.like(f"{LINK_CHECK_NOTE}%"))))
+        sites = session.execute(
+            select(Clinic.id, Clinic.website).where(
+                Clinic.state == PUBLISHED, Clinic.website.is_not(None))
+            .order_by(Clinic.last_verified.is_not(None), Clinic.last_verified, Clinic.id)
+        ).all()
+    return [(clinic_id, url) for clinic_id, url in sites if clinic_id not in flagged_ids]
 
 
 def prune_http_cache(folder: Path, max_age_days: int) -> int:

@@ -28,6 +28,7 @@ from models.directory import (
     resource_terms,
 )
 from models.duplicates import NotDuplicate
+from models.guides import GuideLocked, TermGuide, TermGuideRevision, revise_guide
 from models.runs import CrawlRequest, CrawlRun, SourceLease, acquire_lease, release_lease
 from models.staging import ReviewItem, Source, SourceRecord
 from models.taxonomy import Term, sync_terms, with_descendants
@@ -39,5 +40,5 @@ __all__ = [
     "PUBLISHED", "REJECTED", "RESOURCE_KINDS", "Clinic", "Location", "Resource", "clinic_terms",
     "resource_terms", "CrawlRequest", "CrawlRun", "SourceLease", "acquire_lease", "release_lease",
     "ReviewItem", "Source", "SourceRecord", "Term", "sync_terms", "with_descendants",
-    "NotDuplicate",
+    "NotDuplicate", "GuideLocked", "TermGuide", "TermGuideRevision", "revise_guide",
 ]

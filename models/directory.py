@@ -31,11 +31,21 @@ resource_terms = Table(
 
 
 class TaggedEntry:
-    """Shared behaviour of clinics and resources: terms split by kind, locks, provenance."""
+    """The columns and behaviour clinics and resources share: slug, review state, locks,
+    provenance, dates; terms split by kind."""
 
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    # Fields an editor set by hand: crawls may propose changes to them, never apply them.
+    locked_fields: Mapped[list] = mapped_column(default=list)
+    # Where each field came from: {field: {source, url, run_id, fetched_at} or {editor, at}}
+    provenance: Mapped[dict] = mapped_column(default=dict)
+    last_verified: Mapped[Optional[datetime]]
+    published_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     terms: list[Term]
-    locked_fields: list
-    provenance: dict
 
     @property
     def treatments(self) -> list[str]:
@@ -55,8 +65,6 @@ class Clinic(TaggedEntry, Base):
     __table_args__ = (Index("ix_clinics_state_name", "state", "name"),
                       Index("ix_clinics_state_last_verified", "state", "last_verified"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[Optional[str]] = mapped_column(Text)
     website: Mapped[Optional[str]] = mapped_column(String(500))
@@ -71,16 +79,7 @@ class Clinic(TaggedEntry, Base):
     accepting_new_patients: Mapped[Optional[bool]]
     referral_required: Mapped[Optional[bool]]
     languages: Mapped[list] = mapped_column(default=list)
-    state: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("clinics.id"))
-    # Fields an editor set by hand: crawls may propose changes to them, never apply them.
-    locked_fields: Mapped[list] = mapped_column(default=list)
-    # Where each field came from: {field: {source, url, run_id, fetched_at} or {editor, at}}
-    provenance: Mapped[dict] = mapped_column(default=dict)
-    last_verified: Mapped[Optional[datetime]]
-    published_at: Mapped[Optional[datetime]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     locations: Mapped[list["Location"]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan", order_by="Location.id")
@@ -115,21 +114,12 @@ class Resource(TaggedEntry, Base):
     __tablename__ = "resources"
     __table_args__ = (Index("ix_resources_state_title", "state", "title"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     url: Mapped[str] = mapped_column(String(1000), unique=True)
     kind: Mapped[str] = mapped_column(String(30), default="article", index=True)
     summary: Mapped[Optional[str]] = mapped_column(Text)
     author: Mapped[Optional[str]] = mapped_column(String(300))
     published: Mapped[Optional[date]]
-    state: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
-    locked_fields: Mapped[list] = mapped_column(default=list)
-    provenance: Mapped[dict] = mapped_column(default=dict)
-    last_verified: Mapped[Optional[datetime]]
-    published_at: Mapped[Optional[datetime]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     terms: Mapped[list[Term]] = relationship(secondary=resource_terms, order_by=Term.slug)
     source_records: Mapped[list["SourceRecord"]] = relationship(  # noqa: F821

@@ -299,7 +299,7 @@ def _load_sources(entries: Any, timezone: str) -> dict[str, Source]:
 def _check_selectors(where: str, selectors: dict[str, str]) -> None:
     if not selectors:
         return
-    from crawler.extract.selectors import SELECTOR_KEYS, SelectorError, compile_selector
+    from reliefmap.selectors import SELECTOR_KEYS, SelectorError, compile_selector
 
     for key, selector in selectors.items():
         if key not in SELECTOR_KEYS:

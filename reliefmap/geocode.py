@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from crawler.normalise import fold, normalise_country, normalise_postal_code, normalise_region
+from reliefmap.normalise import fold, normalise_country, normalise_postal_code, normalise_region
+from reliefmap.postcodes import SHAPES, whole_postcode
 
 DATA = Path(__file__).resolve().parent / "data"
 # Every town geonames knows in the directory's countries; elsewhere only the larger cities.
@@ -38,12 +39,8 @@ GEONAMES_ADMIN1 = {
 }
 # A city in another country wins over the default country's namesake only when this much bigger.
 FOREIGN_POPULATION_FACTOR = 3
-US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z](?: ?\d[A-Z]\d)?$")
-UK_POSTAL = re.compile(r"^([A-Z]{1,2})\d[A-Z\d]?(?: ?\d[A-Z]{2})?$")
-AU_POSTAL = re.compile(r"^\d{4}$")
+CITY_REACH_KM = 25  # a point is named after the biggest town this near (see nearest_city)
 # "40.75, -73.99": what the "Use my location" button fills in (rounded to about a kilometre).
-CITY_REACH_KM = 25
 COORDINATES = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)$")
 
 
@@ -218,7 +215,7 @@ def _ca_postal(postal_code: str) -> Place | None:
 def _city_for_postcode(postal_code: str, country: str) -> City | None:
     """The main city of a UK postcode area or an AU postcode range."""
     if country == "GB":
-        area = UK_POSTAL.match(postal_code.replace(" ", "")).group(1)
+        area = re.match(r"[A-Z]+", postal_code).group()  # "EH1 1AA" -> "EH"
         names = [place for c, prefix, place in _postcode_cities() if c == "GB" and prefix == area]
     else:
         number = int(postal_code)
@@ -230,7 +227,7 @@ def _city_for_postcode(postal_code: str, country: str) -> City | None:
 def geocode_postal_code(postal_code: str, country: str) -> Place | None:
     """A point for a postcode: exact for US ZIPs, the FSA for Canada, the city elsewhere."""
     code = normalise_postal_code(postal_code, country)
-    if country == "CA" and re.match(r"^[A-Z]\d[A-Z]$", postal_code.strip().upper()):
+    if country == "CA" and re.fullmatch(SHAPES["CA"][0], postal_code.strip().upper()):
         code = postal_code.strip().upper()  # a forward sortation area alone ("M5V")
     if not code:
         return None
@@ -351,9 +348,8 @@ def nearest_city(lat: float, lon: float, within_km: float = 100) -> City | None:
 
 def _geocode_postal_text(text: str) -> Place | None:
     upper = text.upper()
-    for country, pattern in (("US", US_ZIP), ("CA", CA_POSTAL), ("GB", UK_POSTAL),
-                             ("AU", AU_POSTAL)):
-        if pattern.match(upper):
+    for country in ("US", "CA", "GB", "AU"):
+        if whole_postcode(country, area_alone=True).match(upper):
             place = geocode_postal_code(upper, country)
             if place:
                 return place

@@ -1,4 +1,4 @@
-"""Shared fixtures. The suite runs on SQLite, or on PostgreSQL when RELIEFMAP_TEST_DATABASE_URL
+"""Shared fixtures. The suite runs on SQLite, or on PostgreSQL when RELIEFMAP_TEST_POSTGRES_URL
 names a server: each test then starts from an empty, migrated database."""
 
 import os
@@ -15,7 +15,7 @@ from models import Base, Database, migrate
 from reliefmap.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("RELIEFMAP_TEST_DATABASE_URL")
+POSTGRES_URL = os.environ.get("RELIEFMAP_TEST_POSTGRES_URL")
 ENGINE = "postgresql" if POSTGRES_URL else "sqlite"
 
 

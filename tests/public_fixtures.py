@@ -8,7 +8,7 @@ import pytest
 
 from models import MERGED, PENDING, PUBLISHED, REJECTED, Clinic, Resource, Source, SourceRecord
 from models.entries import apply_clinic_fields, apply_resource_fields
-from reliefmap.setup import sync_config
+from models.setup import sync_config
 
 # name, state, fields (street, locality, region, postal_code, country, lat, lon, terms, extras)
 CLINICS = [

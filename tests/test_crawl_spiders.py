@@ -11,7 +11,9 @@ from scrapy.utils.test import get_crawler
 
 import crawler.spiders
 from crawler.items import ClinicItem
+from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.source import SourceSpider, sitemap_lastmod
+from reliefmap.config import load_config
 from reliefmap.sample_server import SAMPLE_SITES
 
 BASE = "https://directory.example"
@@ -26,8 +28,8 @@ def test_every_spider_module_imports():
 
 def spider_for(add_source, config_file, monkeypatch, **lists):
     add_source("offline", start_urls=[f"{BASE}/index.html"], **lists)
-    monkeypatch.setenv("RELIEFMAP_CONFIG", str(config_file))
-    return get_crawler(SourceSpider)._create_spider(source="offline")
+    settings = scrapy_settings(load_config(config_file))
+    return get_crawler(SourceSpider, settings)._create_spider(source="offline")
 
 
 def page(path: str) -> HtmlResponse:
@@ -75,3 +77,15 @@ def test_sitemap_lastmod_is_naive_utc_and_a_bare_date_lasts_all_day():
     assert sitemap_lastmod(" 2026-01-15 ") == datetime(2026, 1, 16)
     assert sitemap_lastmod("last tuesday") is None
     assert sitemap_lastmod(None) is None
+
+
+def test_the_spider_reads_the_configuration_its_crawl_settings_carry(add_source, config_file,
+                                                                     monkeypatch):
+    """config.toml is parsed once per crawl: the spider and the pipelines read the object in the
+    crawler's settings, not the file (here the file is gone by the time the spider starts)."""
+    add_source("offline", start_urls=[f"{BASE}/index.html"])
+    crawler = get_crawler(SourceSpider, scrapy_settings(load_config(config_file)))
+    config_file.unlink()
+    spider = crawler._create_spider(source="offline")
+    assert spider.config is crawler.settings["RELIEFMAP_CONFIG"]
+    assert spider.source.start_urls == [f"{BASE}/index.html"]

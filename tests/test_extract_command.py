@@ -12,12 +12,12 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.cli import extract_command
 from crawler.items import ClinicItem, ResourceItem
 from crawler.pipelines.classify import ClassifyPipeline
 from crawler.pipelines.geocode import GeocodePipeline
 from crawler.pipelines.normalise import NormalisePipeline
 from crawler.pipelines.validate import ValidatePipeline
-from crawler.preview import extract_command
 from reliefmap.cli import main
 from reliefmap.config import Source, load_config
 

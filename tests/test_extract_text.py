@@ -330,7 +330,7 @@ def test_selectors_fill_what_the_page_hides():
 
 
 def test_invalid_selector_is_a_clear_error():
-    from crawler.extract.selectors import SelectorError
+    from reliefmap.selectors import SelectorError
 
     with pytest.raises(SelectorError, match="invalid selector"):
         clinics_from("<p>x</p>", selectors={"name": "//[broken"})

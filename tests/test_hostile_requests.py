@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from models import LoginAttempt, ReviewItem, User
 from models.staging import REPORT, SUGGESTION
 from tests.editor_fixtures import HUDSON, PASSWORD, AuthActions, crawl_clinic
-from web.forms import RateLimiter
+from web.rate_limit import RateLimiter
 
 HOSTILE = ["", "0", "1", "2", "-1", "nan", "inf", "-inf", "1e999", "0x10", "²", "١٢", "1_000",
            "99999999999999999999", "9223372036854775807", "2147483648", "\x00", "a\x00b",
@@ -38,8 +38,9 @@ FORM_KEYS = ["username", "password", "next", "problem", "details", "contact", "h
              "pick-name", "csrf_token"]
 SAMPLES = ["1", "2", "3", "4", "manhattan-ketamine-center", "rsdsa", "US", "US-NY", "us-ny",
            "clinic", "resource", "pages", "clinics", "fixture-directory"]
-PUBLIC_AREAS = {None, "public", "resources", "api", "exports", "health", "auth"}  # None: static
-EDITOR_AREAS = {"editor", "admin"}
+PUBLIC_AREAS = {None, "public", "guides", "feeds", "resources", "api", "exports", "health",
+                "auth"}  # None: static
+EDITOR_AREAS = {"editor", "editor_guides", "admin"}
 FUZZ_ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}  # failed logins lock this address, not ours
 PLACEHOLDER = re.compile(r"<[^>]+>")
 

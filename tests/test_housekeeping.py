@@ -16,15 +16,31 @@ from models import Clinic, CrawlRun, LoginAttempt, ReviewItem, Source, utcnow
 # path -> (status for HEAD, status for GET)
 ROUTES = {"/ok": (200, 200), "/no-head": (405, 200), "/gone": (404, 404),
           "/broken": (500, 500), "/members-only": (403, 403)}
+ROBOTS_TXT = b"User-agent: *\nDisallow: /private\n"
 
 
 @pytest.fixture
-def websites():
-    """Clinic websites on 127.0.0.1 that log every request they get."""
+def robots_fetches():
+    """(method, user agent) of each request for the websites' robots.txt."""
+    return []
+
+
+@pytest.fixture
+def websites(robots_fetches):
+    """Clinic websites on 127.0.0.1 that log every request they get, robots.txt apart (its
+    rules disallow /private)."""
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
         def answer(self):
+            if self.path == "/robots.txt":
+                robots_fetches.append((self.command, self.headers["User-Agent"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(ROBOTS_TXT)))
+                self.end_headers()
+                self.wfile.write(ROBOTS_TXT)
+                return
             seen.append((self.command, self.path, self.headers["User-Agent"], time.monotonic()))
             head, get = ROUTES.get(self.path, (404, 404))
             self.send_response(head if self.command == "HEAD" else get)
@@ -112,6 +128,33 @@ def test_link_check_is_bounded_and_checks_the_least_recently_verified_first(
 def test_a_site_that_is_not_http_is_flagged_without_a_request(config, database):
     add_clinics(database, ["javascript:alert(1)"])
     assert housekeeping.check_links(checking(config), database) == 1
+
+
+def test_link_check_honours_robots_txt_once_per_site_and_run(config, database, websites,
+                                                            robots_fetches, caplog):
+    base, seen = websites
+    private = [f"{base}/private/gone", f"{base}/private/also-gone"]
+    add_clinics(database, [*private, f"{base}/ok"])
+    with caplog.at_level("INFO", logger="jobs.housekeeping"):
+        assert housekeeping.check_links(checking(config), database) == 0
+    assert {path for _, path, _, _ in seen} == {"/ok"}
+    assert robots_fetches == [("GET", config.crawler.user_agent)]
+    assert "1 site(s) checked, 0 flagged, 2 skipped as robots.txt disallows them" in caplog.text
+    assert all(url in caplog.text for url in private)
+    with database.read_session() as session:
+        assert not session.scalars(select(ReviewItem)).all()
+        assert set(session.scalars(select(Clinic.website).where(
+            Clinic.last_verified.is_not(None)))) == {f"{base}/ok"}
+
+
+def test_link_check_checks_what_robots_txt_disallows_when_told_not_to_obey(
+        config, database, websites, robots_fetches):
+    base, seen = websites
+    add_clinics(database, [f"{base}/private/gone"])
+    config = replace(config, crawler=replace(config.crawler, obey_robots=False))
+    assert housekeeping.check_links(checking(config), database) == 1
+    assert [path for _, path, _, _ in seen] == ["/private/gone", "/private/gone"]
+    assert robots_fetches == []
 
 
 def test_pruning_removes_old_cache_files_and_old_run_logs(config, database, tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.normalise import (
+from reliefmap.normalise import (
     clean_text,
     looks_like_own_site,
     normalise_country,
@@ -209,3 +209,8 @@ def test_website_for(link, page, own_site, expected):
 ])
 def test_looks_like_own_site(name, url, site_name, expected):
     assert looks_like_own_site(name, url, site_name) is expected
+
+
+@pytest.mark.parametrize("raw", ["walk@all.i", "a..b@clinic.com", "care@clinic.test", "x@"])
+def test_an_email_address_needs_a_real_domain(raw):
+    assert normalise_email(raw) is None

@@ -39,6 +39,10 @@ CASES = [
     "/resources/pending-crps-article",
     "/regions",
     "/taxonomy",
+    "/terms/crps",
+    "/terms/ketamine-iv-infusion",
+    "/terms/nothing",
+    "/resources?treatment=ketamine-iv-infusion",
     "/openapi.json",
 ]
 

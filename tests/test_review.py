@@ -26,9 +26,9 @@ from models.review import (
     reject,
     set_lock,
 )
+from models.setup import sync_config
 from models.staging import APPROVED, FLAG, SUPERSEDED
 from models.staging import REJECTED as ITEM_REJECTED
-from reliefmap.setup import sync_config
 from tests.editor_fixtures import HUDSON, crawl_clinic, make_user, recrawl_clinic
 
 

@@ -15,7 +15,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture
 def app(config, database):
     """The app on the test database (migrated, taxonomy loaded), CSRF on as in production."""
-    from reliefmap.setup import sync_config
+    from models.setup import sync_config
 
     with database.write_session.begin() as session:
         sync_config(session, config)

@@ -3,16 +3,30 @@
 import logging
 import secrets
 
-from flask import Flask, g
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import Database
 from reliefmap.config import Config, load_config
-from web import errors, params, security
+from web import (
+    admin,
+    api,
+    auth,
+    db,
+    editor,
+    editor_guides,
+    errors,
+    feeds,
+    guides,
+    health,
+    open_data,
+    params,
+    public,
+    resources,
+    security,
+)
 
 log = logging.getLogger(__name__)
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict | None = None, config: Config | None = None) -> Flask:
@@ -36,8 +50,7 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["database"] = Database(app.config.get("DATABASE_URL", config.database_url))
-    csrf.init_app(app)
+    db.init_app(app, Database(app.config.get("DATABASE_URL", config.database_url)))
     if config.web.proxy_hops:
         hops = config.web.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -45,23 +58,16 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     errors.init_app(app)
     params.init_app(app)
 
-    @app.teardown_appcontext
-    def close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
-    from web import api, health, open_data, public, resources
-
     app.register_blueprint(public.bp)
+    app.register_blueprint(guides.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(health.bp)
 
-    from web import admin, auth, editor
-
     app.register_blueprint(auth.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(editor_guides.bp)
     app.register_blueprint(admin.bp)
     return app

@@ -20,15 +20,15 @@ from reliefmap.geocode import resolve_place, suggest_places
 from web import details, queries
 from web.cache import request_cache
 from web.db import get_session
-from web.openapi import DOCUMENT, PROVENANCE_FIELDS
+from web.guides_data import guide_for
+from web.openapi import DOCUMENT, PROVENANCE_FIELDS, query_parameters
 from web.params import BadParameter, integer, kilometres, text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-CLINIC_PARAMETERS = {"q", "condition", "treatment", "country", "region", "locality", "near",
-                     "radius", "sort", "page", "per_page", "payment", "telehealth",
-                     "accepting_new_patients", "open", "language"}
-RESOURCE_PARAMETERS = {"q", "kind", "condition", "page", "per_page"}
+# The parameters each list accepts are those its OpenAPI description gives, and no others.
+CLINIC_PARAMETERS = query_parameters("/clinics")
+RESOURCE_PARAMETERS = query_parameters("/resources")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 CORS_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -93,7 +93,7 @@ def cacheable_and_shared(response: Response) -> Response:
     return response
 
 
-def _only(allowed: set[str]) -> None:
+def _only(allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise BadRequest(f"unknown parameter '{unknown[0][:40]}'; "
@@ -278,7 +278,8 @@ def resources():
         raise BadRequest(f"kind must be one of {', '.join(RESOURCE_KINDS)}, got '{kind[:40]}'")
     results = queries.find_resources(
         session, kind=kind, condition=_term(session, "condition"),
-        q=text("q"), page=integer("page", 1), per_page=_page_size())
+        treatment=_term(session, "treatment"), q=text("q"), page=integer("page", 1),
+        per_page=_page_size())
     return _page(results, [resource_json(item) for item in results.items])
 
 
@@ -319,6 +320,34 @@ def taxonomy():
         {"slug": term.slug, "kind": term.kind, "label": term.label,
          "synonyms": list(term.synonyms or []), "parent": term.parent_slug}
         for term in terms]}
+
+
+@bp.get("/terms/<slug>")
+@kept
+def term(slug: str):
+    """A condition's or treatment's guide: description, counts and links."""
+    session = get_session()
+    found = queries.term_labels(session).get(slug)
+    guide = guide_for(session, slug, found.kind) if found else None
+    if guide is None:
+        raise BadRequest(f"no condition or treatment '{slug[:80]}'; see /api/v1/taxonomy",
+                         status=404)
+    search = {found.kind: slug}
+    return {
+        "slug": slug, "kind": found.kind, "label": found.label,
+        "description": guide.description or None, "description_locked": guide.locked,
+        "parents": [parent.slug for parent in guide.parents],
+        "narrower": [other.slug for other in guide.narrower],
+        "counts": {"clinics": guide.clinic_total, "resources": guide.resource_total,
+                   "regions": guide.regions},
+        "also_offered": [{"slug": other.slug, "clinics": count}
+                         for other, count in guide.also_offered],
+        "links": {"guide": url_for(f"guides.{found.kind}", slug=slug),
+                  "feed": url_for(f"feeds.{found.kind}", slug=slug),
+                  "clinics": url_for("public.clinics", **search),
+                  "resources": url_for("resources.index", **search),
+                  "api_clinics": url_for("api.clinics", **search),
+                  "api_resources": url_for("api.resources", **search)}}
 
 
 @bp.get("/openapi.json")

@@ -137,7 +137,7 @@ def reset_demo_editor(database) -> str:
     from sqlalchemy import select
 
     from models import User
-    from reliefmap.setup import create_user
+    from models.setup import create_user
 
     password = new_password()
     with database.write_session.begin() as session:
@@ -162,9 +162,9 @@ def reset_demo_editor(database) -> str:
 def demo_command(config, folder, host, port, no_scheduler):
     """Crawl the bundled sample sites into a demo database and serve the directory."""
     from models import Database, migrate
+    from models.setup import sync_config
     from reliefmap.cli import LAZY_COMMANDS
     from reliefmap.sample_server import SAMPLE_SITES
-    from reliefmap.setup import sync_config
     from web import create_app
     from web.serving import SiteRequestHandler
 

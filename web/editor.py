@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from crawler.pipelines.new_entries import unique_slugs
 from models import AuditEntry, Clinic, CrawlRequest, CrawlRun, Location, Resource, ReviewItem, Term
 from models.base import utcnow
 from models.duplicates import candidate_pairs
@@ -34,6 +33,7 @@ from models.review import (
     set_lock,
     withdraw,
 )
+from models.slugs import unique_slugs
 from models.staging import CHANGE, FLAG, NEW, OPEN, REPORT, SUGGESTION, Source, SourceRecord
 from reliefmap.config import check_cron
 from reliefmap.geocode import geocode_address

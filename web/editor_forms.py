@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -22,9 +23,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crawler.normalise import normalise_email, normalise_phone, normalise_url
 from models import CLINIC_STATUSES, RESOURCE_KINDS, ROLES, password_problem
 from models.details import FLAGS
+from reliefmap.normalise import normalise_email, normalise_phone, normalise_url
 from web.details_text import (
     PAYMENT_LABELS,
     NotationError,
@@ -59,6 +60,15 @@ class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (log out, run now, approve, lock)."""
 
     note = StringField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class GuideForm(FlaskForm):
+    """A guide's plain-language description, and whether it is locked."""
+
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)],
+                                render_kw={"rows": 6})
+    locked = BooleanField("Locked: keep this text until an editor unlocks it")
+    submit = SubmitField("Save")
 
 
 class RejectForm(FlaskForm):

@@ -4,44 +4,26 @@ Pure functions over a session, shared by `reliefmap export` and the site's downl
 yields text in pieces so that a large directory streams instead of filling memory.
 """
 
-import csv
-import io
 import json
 import os
-import re
-import tempfile
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from models import PUBLISHED, Clinic
 from models.details import hours_text, prices_text
 from models.entries import DETAIL_FIELDS, clinic_fields
 from reliefmap.errors import UserError
+from web import hsds
+from web.csv_writing import csv_text, published_clinics, spreadsheet_safe, write_atomically
 
-BATCH = 500
 CSV_COLUMNS = ("id", "slug", "name", "description", "website", "email", "phone", "status",
                "street", "locality", "region", "postal_code", "country", "latitude", "longitude",
                "treatments", "conditions", "last_verified", "hours", *DETAIL_FIELDS)
 # Cells that hold a list of records read as one line of text; other lists are joined by ;.
 CSV_TEXT = {"hours": hours_text, "prices": prices_text}
-# Spreadsheets run cells that start with these as formulas; crawled text must stay text.
-FORMULA_STARTS = ("=", "@", "+", "-", "\t", "\r")
-# Cells that may keep a leading sign: a plain number (-73.99) or a phone number (+1 212 555 0101).
-SIGNED_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?|\+[0-9][0-9 ]*[0-9]")
 FORMATS = {"csv": "clinics.csv", "geojson": "clinics.geojson", "hsds": "hsds"}
-
-
-def published_clinics(session: Session) -> Iterator[Clinic]:
-    """Every published clinic with its locations and terms, loaded in batches."""
-    statement = (select(Clinic).where(Clinic.state == PUBLISHED).order_by(Clinic.id)
-                 .options(selectinload(Clinic.locations), selectinload(Clinic.terms))
-                 .execution_options(yield_per=BATCH))
-    yield from session.scalars(statement)
 
 
 def location_rows(session: Session) -> Iterator[dict]:
@@ -52,31 +34,6 @@ def location_rows(session: Session) -> Iterator[dict]:
             yield {"id": clinic.id, "slug": clinic.slug, **fields,
                    "last_verified": clinic.last_verified.isoformat()
                    if clinic.last_verified else None}
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell value as text that no spreadsheet will run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        value = ";".join(value)
-    text = str(value)
-    if text.startswith(FORMULA_STARTS) and not SIGNED_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def csv_text(rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV lines (RFC 4180, CRLF) for rows of cell values, one string per row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def csv_cell(row: dict, name: str) -> str:
@@ -113,33 +70,8 @@ def clinics_geojson(session: Session) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def write_atomically(path: Path, chunks: Iterable[str]) -> None:
-    """Write text to `path` through a temporary file, so a failed export leaves the old one."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as fh:
-            fh.writelines(chunks)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def hsds_zip(session: Session, fileobj) -> None:
-    """Write the HSDS data package as a zip archive to a binary file object."""
-    from web import hsds
-
-    with tempfile.TemporaryDirectory() as folder:
-        hsds.write_package(session, Path(folder))
-        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(Path(folder).iterdir()):
-                archive.write(path, path.name)
-
-
 def export(session: Session, format: str, out: Path) -> Path:
     """Write one export into the folder `out`; returns the path written."""
-    from web import hsds
-
     target = out / FORMATS[format]
     if format == "csv":
         write_atomically(target, clinics_csv(session))
@@ -159,7 +91,7 @@ def export(session: Session, format: str, out: Path) -> Path:
 @click.pass_obj
 def export_command(config, format_, out):
     """Export the published directory as open data."""
-    from reliefmap.cli import open_database
+    from models.cli import open_database
 
     if format_ not in FORMATS:
         raise UserError(f"unknown format '{format_}'; choose one of: {', '.join(FORMATS)}")

@@ -1,10 +1,7 @@
 """The public forms: report a problem with a clinic, suggest a clinic or resource. Both carry a
-CSRF token, a honeypot field people never see, and a per-address rate limit."""
+CSRF token and a honeypot field people never see (the rate limit is in web/rate_limit.py)."""
 
 import re
-import threading
-import time
-from collections import deque
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +12,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 PROBLEMS = [
     SelectChoice("", "Choose one…"),
@@ -26,7 +23,7 @@ PROBLEMS = [
     SelectChoice("website", "The website is wrong"),
     SelectChoice("other", "Something else"),
 ]
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That email address looks incomplete.")
+EMAIL = Email(message="That email address looks incomplete.", check_deliverability=False)
 SUGGESTION_KINDS = [SelectChoice("clinic", "A clinic"),
                     SelectChoice("resource", "A resource (article, group, video...)")]
 
@@ -79,36 +76,3 @@ class SuggestForm(HoneypotForm):
     def validate_url(self, field):
         if field.data and not field.data.lower().startswith(("http://", "https://")):
             raise ValidationError("Please give a full web address starting with https://")
-
-
-class RateLimiter:
-    """At most `limit` submissions per client address in a sliding `window` of seconds.
-
-    In-process on purpose: it needs no table and no extra service, and the forms only need to
-    slow down floods. Each web worker counts on its own, so with N gunicorn workers an address
-    gets at most N times the limit.
-    """
-
-    def __init__(self, limit: int = 5, window: float = 600.0):
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, address: str) -> bool:
-        """Count one submission from the address; False when it is over the limit."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen.setdefault(address, deque())
-            while seen and now - seen[0] > self.window:
-                seen.popleft()
-            if len(seen) >= self.limit:
-                return False
-            seen.append(now)
-            if len(self._seen) > 10_000:  # forget idle addresses so memory stays bounded
-                for key in [key for key, value in self._seen.items()
-                            if not value or now - value[-1] > self.window]:
-                    del self._seen[key]
-            return True
-
-    def retry_minutes(self) -> int:
-        return max(1, round(self.window / 60))

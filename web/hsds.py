@@ -15,15 +15,18 @@ import json
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from zipfile import ZIP_DEFLATED
 
 from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zipstream import ZipStream
 
 from models import Clinic, Term
 from models.details import DAYS, PAYMENT_LABELS
-from web.exports import csv_text, published_clinics, spreadsheet_safe
+from web.csv_writing import csv_text, published_clinics, spreadsheet_safe
 
 HSDS_VERSION = "3.0"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/reliefmap/reliefmap/hsds")
@@ -240,34 +243,55 @@ def datapackage() -> dict:
     }
 
 
-def write_package(session: Session, target: Path) -> None:
-    """Write the data package into the folder `target`, replacing it only once complete."""
+def package_files(session: Session) -> Iterator[tuple[str, Iterator[str]]]:
+    """Each file of the data package as (name, its text in pieces), made as it is read: every
+    table is one pass over the published clinics, all passes in the session's one snapshot."""
+    _read_one_snapshot(session)
     terms = list(session.scalars(select(Term).order_by(Term.kind.desc(), Term.slug)))
     labels = {term.slug: term.label for term in terms}
+    for name, (path, fields, _) in TABLES.items():
+        yield path, _table_csv(session, name, [field for field, _ in fields], terms, labels)
+    yield "datapackage.json", iter([json.dumps(datapackage(), indent=2) + "\n"])
+
+
+def _table_csv(session: Session, name: str, columns: list[str], terms: list[Term],
+               labels: dict[str, str]) -> Iterator[str]:
+    yield from csv_text([columns])
+    if name == "taxonomy_term":
+        yield from _cells(term_rows(terms), columns)
+        return
+    for clinic in published_clinics(session):
+        yield from _cells(clinic_rows(clinic, labels)[name], columns)
+
+
+def _read_one_snapshot(session: Session) -> None:
+    """Let every pass see the same rows, so the tables' ids match one another. SQLite's read
+    transaction is one snapshot already; PostgreSQL's default gives each query a new one."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def write_package(session: Session, target: Path) -> None:
+    """Write the data package into the folder `target`, replacing it only once complete."""
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        files, writers = {}, {}
-        for name, (path, fields, _) in TABLES.items():
-            files[name] = open(staging / path, "w", encoding="utf-8", newline="")
-            columns = [field for field, _ in fields]
-            files[name].writelines(csv_text([columns]))
-            writers[name] = columns
-        try:
-            files["taxonomy_term"].writelines(_cells(term_rows(terms), writers["taxonomy_term"]))
-            for clinic in published_clinics(session):
-                for name, rows in clinic_rows(clinic, labels).items():
-                    files[name].writelines(_cells(rows, writers[name]))
-        finally:
-            for fh in files.values():
-                fh.close()
-        (staging / "datapackage.json").write_text(json.dumps(datapackage(), indent=2) + "\n",
-                                                  encoding="utf-8")
+        for path, chunks in package_files(session):
+            with open(staging / path, "w", encoding="utf-8", newline="") as fh:
+                fh.writelines(chunks)
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def zipped_package(session: Session) -> Iterator[bytes]:
+    """The data package as a zip archive, streamed: each file is made while the zip is sent."""
+    archive = ZipStream(compress_type=ZIP_DEFLATED)
+    for path, chunks in package_files(session):
+        archive.add((chunk.encode("utf-8") for chunk in chunks), path)
+    yield from archive
 
 
 def _cells(rows: list[dict], columns: list[str]):

@@ -1,11 +1,9 @@
 """Download links for the open-data exports, streamed as they are written."""
 
-import tempfile
-
 from flask import Blueprint, Response, current_app, render_template
 
-from web.db import get_session
-from web.exports import clinics_csv, clinics_geojson, hsds_zip
+from web.exports import clinics_csv, clinics_geojson
+from web.hsds import zipped_package
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -31,14 +29,7 @@ def clinics_geojson_download():
 @bp.get("/hsds.zip")
 def hsds_download():
     """The Open Referral HSDS data package, zipped."""
-    archive = tempfile.TemporaryFile()
-    try:
-        hsds_zip(get_session(), archive)
-        archive.seek(0)
-    except BaseException:
-        archive.close()
-        raise
-    return _download(_read_and_close(archive), "application/zip", "hsds.zip")
+    return _download(_streamed(zipped_package), "application/zip", "hsds.zip")
 
 
 def _streamed(export):
@@ -51,14 +42,6 @@ def _streamed(export):
             yield from export(session)
 
     return chunks()
-
-
-def _read_and_close(fileobj, size: int = 65536):
-    try:
-        while chunk := fileobj.read(size):
-            yield chunk
-    finally:
-        fileobj.close()
 
 
 def _download(chunks, mimetype: str, filename: str) -> Response:

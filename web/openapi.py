@@ -203,6 +203,28 @@ SCHEMAS = {
                 "name": {"type": "string"}, "count": {"type": "integer", "minimum": 0}})},
         })},
     })}}),
+    "TermGuide": _object({
+        "slug": {"type": "string"}, "kind": {"enum": ["treatment", "condition"]},
+        "label": {"type": "string"},
+        "description": _nullable("string", description="Written by editors; null until one "
+                                 "does."),
+        "description_locked": {"type": "boolean"},
+        "parents": {**STRING_LIST, "description": "Broader terms, the nearest first."},
+        "narrower": STRING_LIST,
+        "counts": _object({
+            "clinics": {"type": "integer", "minimum": 0},
+            "resources": {"type": "integer", "minimum": 0},
+            "regions": {"type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "description": "Clinics per ISO 3166-2 region."},
+        }),
+        "also_offered": {"type": "array", "items": _object({
+            "slug": {"type": "string"}, "clinics": {"type": "integer", "minimum": 0}}),
+            "description": "What the clinics with this term most often also offer."},
+        "links": _object({name: {"type": "string", "format": "uri-reference"} for name in
+                          ("guide", "feed", "clinics", "resources", "api_clinics",
+                           "api_resources")}),
+    }),
     "Taxonomy": _object({"terms": {"type": "array", "items": _object({
         "slug": {"type": "string"}, "kind": {"enum": ["treatment", "condition"]},
         "label": {"type": "string"}, "synonyms": STRING_LIST, "parent": _nullable("string"),
@@ -259,7 +281,7 @@ DOCUMENT = {
         "/resources": _get("List published patient resources", [
             _query("kind", "article, support-group, organization, video, story or forum.",
                    {"type": "string"}),
-            *TERM_PARAMETERS[:1],
+            *TERM_PARAMETERS,
             _query("q", "Words to find in titles and summaries.", {"type": "string"}),
             *PAGE_PARAMETERS,
         ], _json("A page of matching resources.", _ref("ResourcePage")), BAD_REQUEST),
@@ -269,6 +291,9 @@ DOCUMENT = {
                          _json("Counts, largest first.", _ref("Regions"))),
         "/taxonomy": _get("Treatments and conditions", [],
                           _json("Every term, with its parent.", _ref("Taxonomy"))),
+        "/terms/{slug}": _get("A condition's or treatment's guide", [SLUG_PARAMETER],
+                              _json("Its description, counts and links.", _ref("TermGuide")),
+                              ("404", "No condition or treatment with that slug.")),
         "/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "The OpenAPI document.",
                     "content": {"application/json": {"schema": {"type": "object"}}}},
@@ -280,3 +305,9 @@ DOCUMENT = {
                              "schema": {"type": "string"}}},
     },
 }
+
+
+def query_parameters(path: str) -> frozenset[str]:
+    """The query parameters the document gives for GET `path`: the only ones the API accepts."""
+    return frozenset(parameter["name"] for parameter in DOCUMENT["paths"][path]["get"]["parameters"]
+                     if parameter["in"] == "query")

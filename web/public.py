@@ -21,11 +21,13 @@ from sqlalchemy import select
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
 from models.staging import REPORT
 from reliefmap.geocode import resolve_place, suggest_places
-from web import csrf, details, maps, queries
+from web import details, maps, queries
 from web.cache import cached_page
 from web.db import get_session
-from web.forms import RateLimiter, ReportForm
+from web.forms import ReportForm
 from web.params import integer, kilometres, text
+from web.rate_limit import RateLimiter
+from web.security import csrf
 
 bp = Blueprint("public", __name__)
 
@@ -457,11 +459,14 @@ def sitemap():
 
 @bp.get("/sitemap-<part>-<int:number>.xml")
 def sitemap_part(part: str, number: int):
-    """One sitemap: the fixed pages and regions, or one chunk of clinics or resources."""
+    """One sitemap: the fixed pages, guides and regions, or one chunk of clinics or
+    resources."""
     session = get_session()
     if part == "pages":
         urls = [(absolute_url(endpoint), None) for endpoint in
                 ("public.index", "public.regions", "resources.index", "resources.suggest")]
+        urls += [(absolute_url(f"guides.{term.kind}", slug=slug), None)
+                 for slug, term in queries.term_labels(session).items()]
         for country in queries.region_counts(session):
             urls.append((absolute_url("public.region", code=country.code), None))
             urls += [(absolute_url("public.region", code=child.code), None)

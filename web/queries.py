@@ -40,6 +40,7 @@ DEFAULT_RADIUS_KM = 50
 MAX_RADIUS_KM = 500
 MAX_PER_PAGE = 100
 SORTS = ("name", "distance", "verified")
+PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts by distance
 # What lists and counts show: published clinics that have not closed for good (a closed
 # clinic's own page stays, saying so, for those who kept its address).
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
@@ -233,8 +234,9 @@ def _find_listed(session, q, condition, treatment, country, region, locality, de
                  page, per_page) -> tuple[int, list[int], Facets]:
     location_filters = _location_filters(country, region, locality, details)
     filters = _clinic_filters(session, q, condition, treatment, location_filters, details)
-    order = ([Clinic.last_verified.desc().nulls_last(), Clinic.name, Clinic.id]
-             if sort == "verified" else [Clinic.name, Clinic.id])
+    order = {"verified": [Clinic.last_verified.desc().nulls_last(), Clinic.name, Clinic.id],
+             PUBLISHED_SORT: [Clinic.published_at.desc().nulls_last(), Clinic.id.desc()]
+             }.get(sort, [Clinic.name, Clinic.id])
     total = session.scalar(select(func.count()).select_from(Clinic).where(*filters))
     ids = list(session.scalars(select(Clinic.id).where(*filters).order_by(*order)
                                .limit(per_page).offset((page - 1) * per_page)))
@@ -454,23 +456,22 @@ def _split_terms(facets: Facets, kinds: dict[str, str], counts) -> None:
 
 @cached
 def find_resources(session: Session, *, kind: str | None = None, condition: str | None = None,
-                   q: str | None = None, page: int = 1, per_page: int = 20) -> ResourceResults:
-    """Published resources of a kind, about a condition (or a term below it), matching words;
-    newest first, then by title. Counts per kind and per condition are over all matches."""
+                   q: str | None = None, page: int = 1, per_page: int = 20,
+                   treatment: str | None = None) -> ResourceResults:
+    """Published resources of a kind, about a condition and a treatment (or terms below them),
+    matching words; newest first, then by title. Counts per kind and per condition are over all
+    matches."""
     page, per_page = _page_bounds(page, per_page)
-    total, ids, kinds, conditions = _find_resources(session, kind, condition, q, page, per_page)
+    total, ids, kinds, conditions = _find_resources(session, kind, (condition, treatment), q,
+                                                    page, per_page)
     loaded = {resource.id: resource for resource in session.scalars(
         select(Resource).where(Resource.id.in_(ids)).options(selectinload(Resource.terms)))}
     items = [loaded[i] for i in ids if i in loaded]
     return ResourceResults(items, total, page, per_page, kinds, conditions)
 
 
-def _find_resources(session, kind, condition, q, page, per_page):
-    filters = [Resource.state == PUBLISHED]
-    if condition:
-        slugs = with_descendants(session, condition)
-        filters.append(Resource.id.in_(select(resource_terms.c.resource_id)
-                                       .where(resource_terms.c.term_slug.in_(slugs))))
+def _find_resources(session, kind, about, q, page, per_page):
+    filters = [Resource.state == PUBLISHED, *about_terms(session, *about)]
     matching = search.matching_ids(session, "resource", q)
     if matching is not None:
         filters.append(Resource.id.in_(matching))
@@ -497,6 +498,13 @@ def _find_resources(session, kind, condition, q, page, per_page):
             if term_kinds.get(slug) == "condition":
                 conditions[slug] = count
     return total, ids, kinds, conditions
+
+
+def about_terms(session: Session, *slugs: str | None) -> list:
+    """Filters on Resource: about each term given (or a term below it)."""
+    return [Resource.id.in_(select(resource_terms.c.resource_id).where(
+                resource_terms.c.term_slug.in_(with_descendants(session, slug))))
+            for slug in slugs if slug]
 
 
 def region_counts(session: Session, country: str | None = None,
@@ -579,10 +587,14 @@ def merged_into(session: Session, slug: str) -> str | None:
 
 @cached
 def get_resource(session: Session, slug: str) -> Resource | None:
-    """A published resource by slug, with its terms."""
+    """A published resource by slug, with its terms and the sources that carry it."""
+    from models import SourceRecord
+
     return session.scalar(select(Resource).where(Resource.slug == slug,
                                                  Resource.state == PUBLISHED)
-                          .options(selectinload(Resource.terms)))
+                          .options(selectinload(Resource.terms),
+                                   selectinload(Resource.source_records)
+                                   .selectinload(SourceRecord.source)))
 
 
 def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,

@@ -5,11 +5,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from models import ReviewItem
 from models.staging import SUGGESTION
-from web import csrf, queries
+from web import queries
 from web.db import get_session
 from web.forms import SuggestForm
 from web.params import integer, text
-from web.public import form_problem
+from web.public import form_problem, http_url
+from web.security import csrf
 
 bp = Blueprint("resources", __name__)
 
@@ -26,16 +27,19 @@ def _setup(state):
 
 @bp.get("/resources/")
 def index():
-    """Articles, support groups, associations, videos, stories and forums, by condition."""
+    """Articles, support groups, associations, videos, stories and forums, by condition and
+    treatment."""
     session = get_session()
     kind = request.args.get("kind") or None
     if kind and kind not in KIND_LABELS:
         abort(404)
-    condition, q = text("condition"), text("q")
-    results = queries.find_resources(session, kind=kind, condition=condition, q=q,
-                                     page=integer("page", 1), per_page=20)
+    condition, treatment, q = text("condition"), text("treatment"), text("q")
+    results = queries.find_resources(session, kind=kind, condition=condition,
+                                     treatment=treatment, q=q, page=integer("page", 1),
+                                     per_page=20)
     return render_template("resources/index.html", results=results, kind=kind,
-                           condition=condition, q=q, terms=queries.term_labels(session))
+                           condition=condition, treatment=treatment, q=q,
+                           terms=queries.term_labels(session))
 
 
 @bp.get("/resources/<slug>")
@@ -46,7 +50,17 @@ def resource(slug: str):
     if found is None:
         abort(404)
     return render_template("resources/resource.html", resource=found,
-                           terms=queries.term_labels(session))
+                           sources=resource_sources(found), terms=queries.term_labels(session))
+
+
+def resource_sources(resource) -> dict[str, str | None]:
+    """Where the resource was found: each http(s) page URL with its source's name, once."""
+    found: dict[str, str | None] = {}
+    for record in sorted(resource.source_records, key=lambda record: record.id):
+        url = http_url(record.url)
+        if url:
+            found.setdefault(url, record.source.name if record.source else None)
+    return found
 
 
 @bp.route("/suggest", methods=["GET", "POST"])

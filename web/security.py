@@ -1,7 +1,11 @@
-"""Security headers on every response. Patients' searches are sensitive: no referrer leaves the
-site, nothing loads from a third party, and no page can be framed."""
+"""Form tokens and security headers. Every POST carries a CSRF token; patients' searches are
+sensitive: no referrer leaves the site, nothing loads from a third party, no page can be framed."""
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+# Every POST carries a form token; forms that check their own say so with @csrf.exempt.
+csrf = CSRFProtect()
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -25,7 +29,8 @@ HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response that does not set its own."""
+    """Check form tokens, and add the headers to every response that does not set its own."""
+    csrf.init_app(app)
 
     @app.after_request
     def add_security_headers(response):

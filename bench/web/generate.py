@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import column, func, insert, select, table
 
 from models import PUBLISHED, Clinic, Database, Location, Term, clinic_terms, migrate
+from models.setup import sync_config
 from reliefmap.config import Config
 from reliefmap.geocode import cities
-from reliefmap.setup import sync_config
 
 COUNTRY_SHARE = {"US": 0.7, "CA": 0.15, "GB": 0.15}
 BATCH = 5_000

@@ -14,30 +14,12 @@ from functools import lru_cache
 
 from crawler.extract.lines import Line
 from crawler.extract.names import LINKING_WORDS
-from crawler.normalise import clean_text, fold, normalise_region, zip_towns
+from reliefmap.normalise import clean_text, fold, normalise_region, region_pattern, zip_towns
+from reliefmap.postcodes import country_of_postcode, postcode, whole_postcode
 
-US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|"
-             "NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR")
-US_STATE_WORDS = (
-    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|"
-    "Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|"
-    "Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|"
-    "New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|"
-    "Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
-    "West Virginia|Wisconsin|Wyoming|Ala\\.|Ariz\\.|Ark\\.|Calif\\.|Cal\\.|Ca\\.|Colo\\.|Conn\\.|"
-    "Del\\.|Fla\\.|Ga\\.|Ill\\.|Ind\\.|Kan\\.|Ky\\.|La\\.|Md\\.|Mass\\.|Mich\\.|Minn\\.|Miss\\.|"
-    "Mo\\.|Mont\\.|Neb\\.|Nev\\.|N\\.H\\.|N\\.J\\.|N\\.M\\.|N\\.Y\\.|N\\.C\\.|N\\.D\\.|Okla\\.|"
-    "Ore\\.|Pa\\.|R\\.I\\.|S\\.C\\.|S\\.D\\.|Tenn\\.|Tex\\.|Vt\\.|Va\\.|Wash\\.|W\\.Va\\.|"
-    "Wis\\.|Wyo\\.|D\\.C\\."
-)
-CA_PROVINCES = (
-    "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|B\\.C\\.|Alberta|British Columbia|Manitoba|"
-    "New Brunswick|Newfoundland and Labrador|Newfoundland|Nova Scotia|Ontario|Ont\\.|"
-    "Prince Edward Island|Qu[ée]bec|Qu[ée]\\.|Saskatchewan|Yukon|Alta\\.|Man\\.|Sask\\."
-)
-AU_STATES = ("NSW|VIC|QLD|SA|WA|TAS|NT|ACT|Vic|Qld|Tas|New South Wales|Victoria|Queensland|"
-             "South Australia|Western Australia|Tasmania|Northern Territory|"
-             "Australian Capital Territory")
+US_STATES = region_pattern("US")
+CA_PROVINCES = region_pattern("CA")
+AU_STATES = region_pattern("AU")
 # A town: up to four words of letters ("Coeur d'Alene", "Winston-Salem", "St. Louis"), no digits
 # ("Suite 4 Springfield" is not a town).
 TOWN_WORD = r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?"
@@ -46,29 +28,29 @@ LOCALITY = rf"(?P<locality>{TOWN})"
 # Where the postcode follows the town (and region): tried on every page.
 POSTCODE_LAST = [
     ("CA", re.compile(LOCALITY + rf"(?:,\s*|\s+\(?)(?P<region>{CA_PROVINCES})\)?,?\s+"
-                      r"(?P<postal_code>[A-Z]\d[A-Z] ?\d[A-Z]\d)\b")),
-    ("AU", re.compile(LOCALITY + rf",?\s+(?P<region>{AU_STATES}),?\s+(?P<postal_code>\d{{4}})\b")),
-    ("US", re.compile(LOCALITY + rf",?\s+(?P<region>{US_STATES}|{US_STATE_WORDS}),?\s+"
-                      r"(?P<postal_code>\d{5}(?:-\d{4})?)\b")),
+                      rf"(?P<postal_code>{postcode('CA')})\b")),
+    ("AU", re.compile(LOCALITY + rf",?\s+(?P<region>{AU_STATES}),?\s+"
+                      rf"(?P<postal_code>{postcode('AU')})\b")),
+    ("US", re.compile(LOCALITY + rf",?\s+(?P<region>{US_STATES}),?\s+"
+                      rf"(?P<postal_code>{postcode('US')})\b")),
     ("GB", re.compile(r"(?:" + LOCALITY + r",?\s+)?"
-                      r"(?P<postal_code>(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2})\b")),
+                      rf"(?P<postal_code>{postcode('GB')})\b")),
     ("SG", re.compile(r"(?P<locality>Singapore)\s+(?P<postal_code>\d{6})\b")),
 ]
 # Where the postcode comes first ("28036 Madrid", "75006 Paris"): only on pages of a country that
 # writes it so, since "12345 Main Street" is a house number elsewhere.
 # Forms a country's own pages use that would be ambiguous elsewhere: "Scarborough 6019".
 HOME_FORMS = {
-    "AU": re.compile(LOCALITY + r",?\s+(?P<postal_code>\d{4})$"),
+    "AU": re.compile(LOCALITY + rf",?\s+(?P<postal_code>{postcode('AU')})$"),
 }
 POSTCODE_FIRST = {
     country: re.compile(rf"(?:C\.?P\.?\s*)?(?P<postal_code>\d{{5}})\s+{LOCALITY}"
                         rf"(?:\s*\((?P<region>[^)]{{2,30}})\))?")
     for country in ("FR", "ES", "DE", "IT", "MX")
 }
-POSTCODE_HINT = re.compile(r"\d{4,6}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b|"
-                           r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.I)
+POSTCODE_HINT = re.compile(rf"\d{{4,6}}\b|\b(?:{postcode('CA')}|{postcode('GB')})\b", re.I)
 # A US town and state without a ZIP ("Idaho Falls, ID"), believed only under a street line.
-TOWN_STATE = re.compile(rf"^{LOCALITY},\s*(?P<region>{US_STATES}|{US_STATE_WORDS})\.?$")
+TOWN_STATE = re.compile(rf"^{LOCALITY},\s*(?P<region>{US_STATES})\.?$")
 COUNTRY_WORDS = re.compile(r"^(?:USA|U\.S\.A?\.?|United States(?: of America)?|Canada|"
                            r"United Kingdom|UK|U\.K\.|England|Scotland|Wales|Northern Ireland|"
                            r"Australia|Singapore|France|Espa[ñn]a|Spain|M[ée]xico|Deutschland|"
@@ -119,11 +101,6 @@ MAIL_LABEL = re.compile(r"^\(?\s*(?:mail|mailing|postal|billing|remit)\b", re.I)
 MAP_LABEL = re.compile(r"\(?\b(?:view (?:on )?(?:a )?map|map it|show map|get directions|"
                        r"directions|view larger map|google maps?)\b\)?", re.I)
 PHONE_LIKE = re.compile(r"^[+()\d\s.\-]{8,}$")
-POSTCODE_COUNTRY = [
-    ("CA", re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$", re.I)),
-    ("GB", re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.I)),
-    ("US", re.compile(r"^\d{5}(?:-\d{4})?$")),
-]
 
 
 @dataclass
@@ -473,9 +450,9 @@ def country_of(record: dict, default: str) -> str:
     postal_code = (record.get("postal_code") or "").strip()
     if default not in ("US", "CA", "GB", "AU"):
         return default
-    for country, pattern in POSTCODE_COUNTRY:
-        if pattern.match(postal_code):
-            return country
-    if re.fullmatch(r"\d{4}", postal_code) and normalise_region(record.get("region"), "AU"):
+    country = country_of_postcode(postal_code)
+    if country:
+        return country
+    if whole_postcode("AU").match(postal_code) and normalise_region(record.get("region"), "AU"):
         return "AU"
     return default

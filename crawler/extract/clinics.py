@@ -13,7 +13,7 @@ from crawler.extract.reconcile import Department, Reading, as_department, reconc
 from crawler.extract.selectors import select_fields
 from crawler.extract.text import text_records
 from crawler.items import ClinicItem
-from crawler.normalise import clean_text
+from reliefmap.normalise import clean_text
 
 ADDRESS_FIELDS = ("street", "locality", "region", "postal_code", "country")
 DETAIL_FIELDS = ("hours", "prices", "payment", "telehealth", "accepting_new_patients",

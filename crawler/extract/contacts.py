@@ -8,14 +8,12 @@ from urllib.parse import unquote
 import phonenumbers
 
 from crawler.extract.lines import Line
-from crawler.normalise import NANP_NUMBER
+from reliefmap.normalise import NANP_NUMBER, NOT_CLINIC_PHONE, coordinates
 
 # North American toll-free numbers spelled in letters: "1-800-RELIEF-1", "(888) KETAMINE".
 VANITY = re.compile(r"(?<![\w-])(?:1[-. ])?(?:\(8(?:00|33|44|55|66|77|88)\) ?|"
                     r"8(?:00|33|44|55|66|77|88)[-.])"
                     r"(?=[\dA-Z-]{0,8}[A-Z]{2})[\dA-Z](?:[-. ]?[\dA-Z]){6}")
-NOT_CLINIC_PHONE = re.compile(r"\b(?:fax|facsimile|switchboard|main hospital|hospital main|"
-                              r"operator|general enquiries line)\b|(?:^|[\s|/])F\s*[:.]", re.I)
 OBFUSCATED_EMAIL = re.compile(
     r"([\w.+\-]+)\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\}|\s+at\s+)\s*([\w\-]+(?:\s*"
     r"(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\s+dot\s+|\.)\s*[\w\-]+)+)",
@@ -135,9 +133,9 @@ def map_link_coordinates(url: str) -> tuple[float, float] | None:
     for pattern in MAP_COORDINATES:
         match = pattern.search(url)
         if match:
-            lat, lon = float(match.group("lat")), float(match.group("lon"))
-            if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0):
-                return lat, lon
+            found = coordinates(match.group("lat"), match.group("lon"))
+            if found:
+                return found
     return None
 
 
@@ -159,13 +157,10 @@ def map_coordinates(tree) -> tuple[float, float] | None:
         if found:
             return found
     for element in tree.xpath("//*[@data-lat and (@data-lng or @data-lon)]"):
-        try:
-            lat = float(element.get("data-lat"))
-            lon = float(element.get("data-lng") or element.get("data-lon"))
-        except ValueError:
-            continue
-        if -90 <= lat <= 90 and -180 <= lon <= 180:
-            return lat, lon
+        found = coordinates(element.get("data-lat"),
+                            element.get("data-lng") or element.get("data-lon"))
+        if found:
+            return found
     return None
 
 

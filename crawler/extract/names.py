@@ -6,7 +6,7 @@ import re
 from urllib.parse import urljoin
 
 from crawler.extract.lines import Line
-from crawler.normalise import clean_text, domain_spells, fold, home_url
+from reliefmap.normalise import clean_text, domain_spells, fold, home_url
 
 # Words that name an institution ("... Clinic", "Dr. ...") and words that only name a topic.
 INSTITUTION_WORDS = re.compile(

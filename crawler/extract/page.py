@@ -25,7 +25,7 @@ from crawler.extract.names import (
     unique_names,
     words_of,
 )
-from crawler.normalise import clean_text, fold, registered_domain
+from reliefmap.normalise import clean_text, fold, registered_domain
 
 
 def decode(body: str | bytes, encoding: str | None = None) -> str:

@@ -11,7 +11,7 @@ from crawler.extract.contacts import phones_in
 from crawler.extract.page import Page
 from crawler.extract.structured import clinic_records, is_article, type_names
 from crawler.extract.text import text_records
-from crawler.normalise import clean_text
+from reliefmap.normalise import clean_text
 
 # Blog posts, news and press releases live under paths like these; they are never clinic pages.
 ARTICLE_PATH = re.compile(r"/(?:blog|blogs|news|newsroom|articles?|posts?|press|press-releases?|"

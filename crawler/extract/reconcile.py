@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.extract.addresses import clean_street, country_of, parse_address
-from crawler.normalise import fold, normalise_email, normalise_phone, normalise_postal_code
+from reliefmap.normalise import fold, normalise_email, normalise_phone, normalise_postal_code
 
 ADDRESS_KEYS = ("street", "locality", "region", "postal_code")
 HOSPITAL_TYPES = {"Hospital", "MedicalOrganization", "MedicalCenter"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import feedparser
 import trafilatura
@@ -18,7 +19,7 @@ from crawler.extract.page import Page
 from crawler.extract.page_kinds import is_one_resource
 from crawler.extract.structured import ARTICLE_TYPES, first, type_names
 from crawler.items import ResourceItem
-from crawler.normalise import clean_text, fold, normalise_url
+from reliefmap.normalise import clean_text, fold, normalise_url
 
 SUMMARY_LIMIT = 400
 # Schema.org nodes that describe the site around a resource, not the resource itself.
@@ -233,6 +234,16 @@ def resource_kind(page: Page, main: dict, title: str, body: str) -> str:
     return kind
 
 
+def canonical_url(page: Page) -> str:
+    """The URL the page names as its own (`<link rel="canonical">`): a syndicated copy names the
+    original, so both are one resource. A canonical link to a site's home page is a template's
+    mistake, not a claim, and is ignored."""
+    canonical = normalise_url(_meta(page, '//link[@rel="canonical"]/@href'), page.url)
+    if canonical and urlsplit(canonical).path.strip("/"):
+        return canonical
+    return page.url
+
+
 def page_item(page: Page) -> ResourceItem | None:
     """The one record a page that is one resource yields."""
     if not is_one_resource(page):
@@ -257,7 +268,7 @@ def page_item(page: Page) -> ResourceItem | None:
                  or clean_text(first(main.get("description"))))
     summary = described or _lead(body, title)
     return ResourceItem(
-        title=title, url=page.url, kind=resource_kind(page, main, title, body),
+        title=title, url=canonical_url(page), kind=resource_kind(page, main, title, body),
         summary=_summary(summary), author=author, published=published_of(page, main, byline,
                                                                          found),
         conditions=[], treatments=[], source_url=page.url, text=body,

@@ -1,29 +1,13 @@
-"""Fields picked by a source's CSS or XPath selectors (a value starting with / or ( is XPath)."""
+"""Fields picked by a source's CSS or XPath selectors."""
 
 from __future__ import annotations
 
-from lxml.cssselect import CSSSelector
-from lxml.etree import XPath, XPathError
+from lxml.etree import XPathError
 
 from crawler.extract.lines import page_lines
+from reliefmap.selectors import SELECTOR_KEYS, SelectorError, compile_selector
 
-SELECTOR_KEYS = ("name", "street", "locality", "region", "postal_code", "country", "phone",
-                 "email", "website", "address", "description")
 LINK_KEYS = ("website", "email", "phone")
-
-
-class SelectorError(ValueError):
-    """A selector in a source's config that cannot be parsed."""
-
-
-def compile_selector(selector: str):
-    """A callable that finds the selector's matches in a tree; SelectorError if it cannot parse."""
-    try:
-        if selector.startswith(("/", "(")):
-            return XPath(selector)
-        return CSSSelector(selector)
-    except (XPathError, SyntaxError, ValueError) as exc:
-        raise SelectorError(f"invalid selector {selector!r}: {exc}") from None
 
 
 def _matches(tree, selector: str) -> list:

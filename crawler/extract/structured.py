@@ -10,6 +10,7 @@ import extruct
 from lxml import html as lxml_html
 
 from crawler.extract.contacts import map_link_coordinates
+from reliefmap.normalise import coordinates
 
 CLINIC_TYPES = {
     "MedicalClinic", "MedicalBusiness", "MedicalOrganization", "Physician", "IndividualPhysician",
@@ -177,11 +178,8 @@ def _geo(node: dict) -> dict:
         geo = geo[0] if geo else None
     if not isinstance(geo, dict):
         return {}
-    try:
-        lat, lon = float(first(geo.get("latitude"))), float(first(geo.get("longitude")))
-    except (TypeError, ValueError):
-        return {}
-    return {"lat": lat, "lon": lon} if -90 <= lat <= 90 and -180 <= lon <= 180 else {}
+    found = coordinates(first(geo.get("latitude")), first(geo.get("longitude")))
+    return {"lat": found[0], "lon": found[1]} if found else {}
 
 
 def _record(node: dict, parent: dict | None = None) -> dict:

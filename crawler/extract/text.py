@@ -29,7 +29,7 @@ from crawler.extract.names import (
 )
 from crawler.extract.names import name_before as heading_before
 from crawler.extract.page import Page
-from crawler.normalise import fold
+from reliefmap.normalise import fold
 
 CONTACT_PATH = re.compile(r"^/?$|contact|location|find-us|directions|visit|about|office", re.I)
 

@@ -9,22 +9,11 @@ from crawler.pipelines import CountingPipeline
 
 
 class ClassifyPipeline(CountingPipeline):
-    """Tag items against the taxonomy the spider carries (the configured one by default)."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self._taxonomy = None
+    """Tag items against the taxonomy the spider carries."""
 
     @property
     def taxonomy(self):
-        taxonomy = getattr(self.crawler.spider, "taxonomy", None)
-        if taxonomy is None:
-            if self._taxonomy is None:
-                from reliefmap.config import load_config
-
-                self._taxonomy = load_config().taxonomy
-            taxonomy = self._taxonomy
-        return taxonomy
+        return self.crawler.spider.taxonomy
 
     def process_item(self, item):
         text = item.pop("text", None) or ""

@@ -7,11 +7,11 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from crawler.items import ClinicItem
-from crawler.normalise import fold
 from crawler.pipelines import CountingPipeline
 from models import Database
 from models.directory import MERGED, REJECTED, Clinic, Location
 from models.duplicates import website_domain
+from reliefmap.normalise import fold
 
 NUMBER = re.compile(r"\d+")
 NAME_SIMILARITY = 90  # token_set_ratio of folded names at the same postal code

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
-from crawler.normalise import fold
 from models.directory import (
     PENDING,
     PUBLISHED,
@@ -23,6 +22,7 @@ from models.directory import (
     resource_terms,
 )
 from models.entries import LOCATION_FIELDS, ORGANIZATION_FIELDS, RESOURCE_FIELDS, TERM_FIELDS
+from models.slugs import unique_slugs
 from models.staging import NEW, ReviewItem, SourceRecord
 
 EMPTY = (None, "", [])
@@ -32,26 +32,6 @@ MODELS = {"clinic": (Clinic, clinic_terms), "resource": (Resource, resource_term
 def stated(fields: dict) -> dict:
     """The fields a record actually states: a page that omits a field does not erase it."""
     return {name: value for name, value in fields.items() if value not in EMPTY}
-
-
-def slug_base(model, name: str | None) -> str:
-    return (fold(name or "") or model.__tablename__.rstrip("s")).replace(" ", "-")[:180]
-
-
-def unique_slugs(connection: Connection, model, names: list[str | None]) -> list[str]:
-    """A free slug for each name: its folded form, or that with -2, -3... when it is taken."""
-    bases = [slug_base(model, name) for name in names]
-    slug_column = model.__table__.c.slug
-    taken = set(connection.scalars(select(slug_column).where(slug_column.in_(set(bases)))))
-    slugs = []
-    for base in bases:
-        slug, number = base, 2
-        while slug in taken or (slug != base and connection.scalar(
-                select(slug_column).where(slug_column == slug)) is not None):
-            slug, number = f"{base}-{number}", number + 1
-        taken.add(slug)
-        slugs.append(slug)
-    return slugs
 
 
 def insert_entries(connection: Connection, entry_type: str, new: list[tuple[dict, dict]], *,

@@ -3,8 +3,11 @@
 import re
 
 from crawler.items import ClinicItem
-from crawler.normalise import (
+from crawler.pipelines import CountingPipeline
+from models import details
+from reliefmap.normalise import (
     clean_text,
+    coordinates,
     normalise_country,
     normalise_email,
     normalise_phone,
@@ -14,8 +17,6 @@ from crawler.normalise import (
     url_scheme,
     website_for,
 )
-from crawler.pipelines import CountingPipeline
-from models import details
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DESCRIPTION_LIMIT = 500
@@ -143,12 +144,8 @@ class NormalisePipeline(CountingPipeline):
     def _coordinates(self, lat, lon) -> tuple[float | None, float | None]:
         if lat is None or lon is None:
             return None, None
-        try:
-            lat, lon = float(lat), float(lon)
-        except (TypeError, ValueError):
+        found = coordinates(lat, lon)
+        if found is None:
             self.count("field/geo/invalid")
             return None, None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat, lon) == (0.0, 0.0):
-            self.count("field/geo/invalid")
-            return None, None
-        return lat, lon
+        return found

@@ -23,7 +23,6 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from crawler.items import ClinicItem
-from crawler.normalise import fold
 from crawler.pipelines import CountingPipeline
 from crawler.pipelines.new_entries import (
     EMPTY,
@@ -47,9 +46,10 @@ from models.entries import (
     resource_fields_from_record,
 )
 from models.runs import CrawlRun
+from models.setup import sync_config
 from models.staging import CHANGE, OPEN, SUPERSEDED, ReviewItem, SourceRecord, source_named
 from models.taxonomy import Term
-from reliefmap.setup import sync_config
+from reliefmap.normalise import fold
 
 UNCHANGED_BATCH = 200
 # Records of new entries written together; at most CONCURRENT_ITEMS (100), so that the items
@@ -61,6 +61,13 @@ NEW_BATCH_SECONDS = 0.5  # the longest a waiting record waits for its batch to f
 def fingerprint(fields: dict) -> str:
     """sha256 of the normalised record."""
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def syndication_key(fields: dict) -> str | None:
+    """What makes two URLs one article: the same title by the same author (both stated)."""
+    if not (fields.get("title") and fields.get("author")):
+        return None
+    return f"{fold(fields['title'])}\n{fold(fields['author'])}"
 
 
 @dataclass
@@ -129,7 +136,9 @@ class StorePipeline(CountingPipeline):
         """Store the item alone when it may touch a stored entry, else with the next batch."""
         incoming = self.incoming(item)
         same_as = item["extras"].get("same_as")
-        url_waits = incoming.entry_type == "resource" and incoming.fields["url"] in self.batch_urls
+        url_waits = incoming.entry_type == "resource" and (
+            incoming.fields["url"] in self.batch_urls
+            or syndication_key(incoming.fields) in self.batch_urls)
         if same_as or url_waits or incoming.key in self.batch_keys:
             self.write_batch()  # this item may update what the batch makes
         if same_as or url_waits or incoming.key in self.record_keys:
@@ -137,7 +146,8 @@ class StorePipeline(CountingPipeline):
         self.batch.append(incoming)
         self.batch_keys.add(incoming.key)
         if incoming.entry_type == "resource":
-            self.batch_urls.add(incoming.fields["url"])
+            self.batch_urls.update(key for key in (incoming.fields["url"],
+                                                   syndication_key(incoming.fields)) if key)
         if len(self.batch) >= NEW_BATCH:
             self.write_batch()
         return await maybe_deferred_to_future(incoming.stored)
@@ -205,10 +215,26 @@ class StorePipeline(CountingPipeline):
             incoming.stored.callback(incoming.item)
 
     def known_resource_urls(self, batch: list[Incoming]) -> set[str]:
-        urls = {incoming.fields["url"] for incoming in batch if incoming.entry_type == "resource"}
-        if not urls:
+        """URLs of the batch's resources that are stored already, at that URL or as the same
+        article under another one."""
+        resources = [incoming.fields for incoming in batch if incoming.entry_type == "resource"]
+        if not resources:
             return set()
-        return set(self.session.scalars(select(Resource.url).where(Resource.url.in_(urls))))
+        urls = {fields["url"] for fields in resources}
+        known = set(self.session.scalars(select(Resource.url).where(Resource.url.in_(urls))))
+        known.update(fields["url"] for fields in resources
+                     if fields["url"] not in known and self.syndicated(fields) is not None)
+        return known
+
+    def syndicated(self, fields: dict) -> Resource | None:
+        """The stored resource with the same title and author: the same article syndicated
+        under another URL (a copy that names the original as canonical has its URL already)."""
+        if not syndication_key(fields):
+            return None
+        return self.session.scalar(
+            select(Resource).where(func.lower(Resource.title) == fields["title"].lower(),
+                                   func.lower(Resource.author) == fields["author"].lower())
+            .order_by(Resource.id).limit(1))
 
     def insert_new(self, batch: list[Incoming]) -> None:
         """Entries, locations, terms, source records and review items of a batch."""
@@ -342,7 +368,8 @@ class StorePipeline(CountingPipeline):
         """The clinic a duplicate belongs to, or the resource at the same URL; None if new."""
         if entry_type == "clinic":
             return self.known_clinic(same_as) if same_as else None
-        return self.session.scalar(select(Resource).where(Resource.url == fields["url"]))
+        return (self.session.scalar(select(Resource).where(Resource.url == fields["url"]))
+                or self.syndicated(fields))
 
     def known_clinic(self, same_as: str) -> Clinic | None:
         """The clinic a duplicate belongs to, following merges."""
@@ -416,7 +443,9 @@ class StorePipeline(CountingPipeline):
         """A record of a known resource: unchanged, a proposal, or changes applied."""
         session = self.session
         record.resource = resource
-        diff = field_diff(resource_fields(resource), stated(fields))
+        # The URL is the resource's own: another source's copy of it does not move it.
+        wanted = {name: value for name, value in stated(fields).items() if name != "url"}
+        diff = field_diff(resource_fields(resource), wanted)
         if resource.state == REJECTED or not diff:
             self.seen(record, now)
             return "unchanged"

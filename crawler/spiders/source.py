@@ -10,13 +10,12 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap
+from scrapy.spiders import SitemapSpider
 
 from crawler.extract import extract_clinics, extract_resources
 from crawler.extract.resources import is_feed
-from crawler.normalise import fold
-from reliefmap.config import load_config
+from reliefmap.config import Config
+from reliefmap.normalise import fold
 
 # Sent when a page came back unchanged from the HTTP cache (a 304), or was not requested because
 # its sitemap lastmod predates its last fetch: the store only moves last_seen.
@@ -40,15 +39,22 @@ class UnknownSource(ValueError):
     """A source name that is not in the config."""
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(SitemapSpider):
     """Fetch a source's start pages, sitemaps and feeds; follow its link patterns; extract."""
 
     name = "source"
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        """The spider, given the configuration its crawl was started with."""
+        return super().from_crawler(crawler, *args, config=crawler.settings["RELIEFMAP_CONFIG"],
+                                    **kwargs)
+
     def __init__(self, source: str | None = None, run_id: str | None = None,
-                 trigger: str = "manual", max_pages: str | None = None, **kwargs):
+                 trigger: str = "manual", max_pages: str | None = None, *, config: Config,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.config = load_config()
+        self.config = config
         if source not in self.config.sources:
             known = ", ".join(sorted(self.config.sources)) or "none configured"
             raise UnknownSource(f"unknown source '{source}' (known: {known})")
@@ -75,19 +81,25 @@ class SourceSpider(scrapy.Spider):
         # passes over the objects a crawl makes and drops.
         gc.freeze()
         for url in self.source.sitemap_urls:
-            yield self.page_request(url, self.parse_sitemap)
+            yield self.page_request(url, self._parse_sitemap)
         for url in self.source.feed_urls:
             yield self.page_request(url, self.parse_feed)
         for url in self.source.start_urls:
             yield self.page_request(url, self.parse)
 
-    def page_request(self, url: str, callback, **kwargs) -> scrapy.Request | None:
-        """A request for a page of this source, or None once the page cap is reached."""
+    def take_page(self, url: str) -> bool:
+        """Count a page against the cap; False once the cap is reached."""
         if self.requested >= self.max_pages:
             self.crawler.stats.inc_value("reliefmap/capped")
-            return None
+            return False
         self.requested += 1
         self.requested_urls.add(url)
+        return True
+
+    def page_request(self, url: str, callback, **kwargs) -> scrapy.Request | None:
+        """A request for a page of this source, or None once the page cap is reached."""
+        if not self.take_page(url):
+            return None
         return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
 
     def unseen(self, url: str) -> bool:
@@ -169,31 +181,35 @@ class SourceSpider(scrapy.Spider):
                     return
                 yield request
 
-    def parse_sitemap(self, response):
-        """Follow a sitemap index; request the pages of a urlset that match the patterns."""
-        self.pages += 1
-        body = response.body
-        if gzip_magic_number(response):
-            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-        sitemap = Sitemap(body)
-        for entry in sitemap:
+    def sitemap_filter(self, entries):
+        """Scrapy's SitemapSpider asks which entries of a sitemap to request: of an index, its
+        sitemaps; of a urlset, the wanted pages not yet requested and changed since their last
+        fetch (says their lastmod), while the page cap allows."""
+        urlset = getattr(entries, "type", None) != "sitemapindex"
+        for entry in entries:
             url = entry.get("loc", "")
-            if sitemap.type == "sitemapindex":
-                request = self.page_request(url, self.parse_sitemap)
-            elif not self.unseen(url):
+            if urlset and (not self.unseen(url) or self.skip_unmodified(url, entry.get("lastmod"))
+                           or not self.wanted(url)):
                 continue
-            elif self.unchanged_since_fetch(url, entry.get("lastmod")):
-                self.unmodified.add(url)
-                self.crawler.stats.inc_value("reliefmap/skipped_unmodified")
-                self.crawler.signals.send_catch_log(page_unchanged, url=url)
-                continue
-            elif self.wanted(url):
-                request = self.page_request(url, self.parse)
-            else:
-                continue
-            if request is None:
+            if not self.take_page(url):
                 return
-            yield request
+            yield entry
+
+    def _parse_sitemap(self, response):
+        # SitemapSpider's requests, with the errback that records their failures in the run.
+        self.pages += 1
+        for request in super()._parse_sitemap(response):
+            yield request.replace(errback=self.failed)
+
+    def skip_unmodified(self, url: str, lastmod: str | None) -> bool:
+        """Whether the sitemap says the page has not changed since its fetch (then its records
+        are only seen again)."""
+        if not self.unchanged_since_fetch(url, lastmod):
+            return False
+        self.unmodified.add(url)
+        self.crawler.stats.inc_value("reliefmap/skipped_unmodified")
+        self.crawler.signals.send_catch_log(page_unchanged, url=url)
+        return True
 
     def unchanged_since_fetch(self, url: str, lastmod: str | None) -> bool:
         """A page with stored records, last modified (says the sitemap) before it was fetched."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 from crawler.items import ClinicItem
-from crawler.normalise import clean_text
 from crawler.spiders.source import SourceSpider, page_unchanged
+from reliefmap.normalise import clean_text
 
 # record field -> the keys locator plugins use for it, first found wins
 KEYS = {

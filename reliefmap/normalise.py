@@ -10,17 +10,23 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 import phonenumbers
 import pycountry
 import tldextract
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import ValidationResult
 from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
+
+from reliefmap.postcodes import SHAPES, whole_postcode
 
 SPACE = re.compile(r"\s+")
 # The public suffix list that ships with tldextract (no download); a github.io or netlify.app
 # site is a site of its own.
 DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                 include_psl_private_domains=True)
+IS_POSSIBLE = ValidationResult.IS_POSSIBLE  # a whole number, not a local one
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|gclid|fbclid|msclkid|ref)$", re.I)
-EMAIL = re.compile(r"^[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}$")
-NOT_CLINIC_LINE = re.compile(r"\b(fax|facsimile|switchboard|main hospital)\b", re.I)
+# Labels of numbers patients should not call: fax lines, switchboards, operators.
+NOT_CLINIC_PHONE = re.compile(r"\b(?:fax|facsimile|switchboard|main hospital|hospital main|"
+                              r"operator|general enquiries line)\b|(?:^|[\s|/])F\s*[:.]", re.I)
 # A North American number written in full: "(555) 123-4567", "555.123.4567", "+1 555 123 4567".
 # Fictional and unassigned area codes fail phonenumbers' validity check, yet are what pages say.
 NANP_NUMBER = re.compile(r"(?<![\w+.-])(?:\+?1[-. ]?)?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}"
@@ -33,27 +39,32 @@ COUNTRY_ALIASES = {
     "canada": "CA", "australia": "AU",
 }
 
-# Abbreviations pages use for states and provinces beyond the ISO codes (AP style and French).
-REGION_ALIASES = {
+# How pages write states and provinces beyond their ISO codes and names: AP-style and postal
+# abbreviations, French names. Read when normalising a region and when finding an address in
+# text; the regions of the UK we keep are its nations.
+REGION_SPELLINGS = {
     "US": {
-        "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO",
-        "conn": "CT", "del": "DE", "fla": "FL", "ga": "GA", "ill": "IL", "ind": "IN",
-        "kan": "KS", "kans": "KS", "ky": "KY", "la": "LA", "md": "MD", "mass": "MA",
-        "mich": "MI", "minn": "MN", "miss": "MS", "mo": "MO", "mont": "MT", "neb": "NE",
-        "nebr": "NE", "nev": "NV", "okla": "OK", "ore": "OR", "oreg": "OR", "pa": "PA",
-        "penn": "PA", "tenn": "TN", "tex": "TX", "vt": "VT", "va": "VA", "wash": "WA",
-        "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY", "washington dc": "DC",
-        "washington d c": "DC",
+        "Ala.": "AL", "Ariz.": "AZ", "Ark.": "AR", "Calif.": "CA", "Cal.": "CA", "Ca.": "CA",
+        "Colo.": "CO", "Conn.": "CT", "Del.": "DE", "Fla.": "FL", "Ga.": "GA", "Ill.": "IL",
+        "Ind.": "IN", "Kan.": "KS", "Kans.": "KS", "Ky.": "KY", "La.": "LA", "Md.": "MD",
+        "Mass.": "MA", "Mich.": "MI", "Minn.": "MN", "Miss.": "MS", "Mo.": "MO", "Mont.": "MT",
+        "Neb.": "NE", "Nebr.": "NE", "Nev.": "NV", "Okla.": "OK", "Ore.": "OR", "Oreg.": "OR",
+        "Pa.": "PA", "Penn.": "PA", "Tenn.": "TN", "Tex.": "TX", "Vt.": "VT", "Va.": "VA",
+        "Wash.": "WA", "W.Va.": "WV", "Wis.": "WI", "Wisc.": "WI", "Wyo.": "WY",
+        "N.H.": "NH", "N.J.": "NJ", "N.M.": "NM", "N.Y.": "NY", "N.C.": "NC", "N.D.": "ND",
+        "R.I.": "RI", "S.C.": "SC", "S.D.": "SD", "D.C.": "DC", "Washington DC": "DC",
+        "Washington D.C.": "DC", "Washington D. C.": "DC",
     },
     "CA": {
-        "ont": "ON", "que": "QC", "pq": "QC", "alta": "AB", "man": "MB", "sask": "SK",
-        "nfld": "NL", "newfoundland": "NL", "pei": "PE", "yuk": "YT", "nwt": "NT",
-        "colombie britannique": "BC", "nouvelle ecosse": "NS", "nouveau brunswick": "NB",
-        "terre neuve et labrador": "NL", "ile du prince edouard": "PE",
+        "B.C.": "BC", "Ont.": "ON", "Que.": "QC", "Qué.": "QC", "Québec": "QC", "P.Q.": "QC",
+        "Alta.": "AB", "Man.": "MB", "Sask.": "SK", "Nfld.": "NL", "Newfoundland": "NL",
+        "P.E.I.": "PE", "Yuk.": "YT", "N.W.T.": "NT", "Colombie-Britannique": "BC",
+        "Nouvelle-Écosse": "NS", "Nouveau-Brunswick": "NB", "Terre-Neuve-et-Labrador": "NL",
+        "Île-du-Prince-Édouard": "PE",
     },
-    "AU": {"vic": "VIC", "qld": "QLD", "tas": "TAS", "nsw": "NSW", "act": "ACT"},
-    "GB": {"england": "ENG", "scotland": "SCT", "wales": "WLS", "cymru": "WLS",
-           "northern ireland": "NIR"},
+    "AU": {"Vic": "VIC", "Qld": "QLD", "Tas": "TAS"},
+    "GB": {"England": "ENG", "Scotland": "SCT", "Wales": "WLS", "Cymru": "WLS",
+           "Northern Ireland": "NIR"},
 }
 
 CA_POSTAL_FIRST_LETTER = {
@@ -67,14 +78,6 @@ GB_WALES = {"CF", "LD", "LL", "NP", "SA"}
 # Postcode districts that cross the border: (area, first district, last district, nation).
 GB_CROSS_BORDER = [("TD", 15, 15, "ENG"), ("SY", 15, 25, "WLS"), ("CH", 5, 8, "WLS")]
 
-POSTAL_PATTERNS = {
-    "US": re.compile(r"^(\d{5})(?:[ -]?(\d{4}))?$"),
-    "CA": re.compile(r"^([A-Z]\d[A-Z]) ?(\d[A-Z]\d)$"),
-    "GB": re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"),
-    "AU": re.compile(r"^(\d{4})$"),
-    "FR": re.compile(r"^(\d{5})$"),
-    "ES": re.compile(r"^(\d{5})$"),
-}
 # A Spanish postcode's first two digits number its province (INE order); ISO 3166-2 codes.
 ES_PROVINCES = (
     "VI AB A AL AV BA PM B BU CC CA CS CR CO C CU GI GR GU SS H HU J LE L LO LU M MA MU NA OR "
@@ -115,11 +118,23 @@ def fold(text: str) -> str:
     return SPACE.sub(" ", re.sub(r"[^a-z0-9]+", " ", ascii_text.lower())).strip()
 
 
+def coordinates(lat, lon) -> tuple[float, float] | None:
+    """(latitude, longitude) as numbers, or None unless they are a point on Earth; (0, 0), where
+    bad data puts what it cannot place, is none."""
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0):
+        return lat, lon
+    return None
+
+
 @lru_cache(maxsize=8192)  # a crawl reads a site's main line on every page
 def normalise_phone(raw, country: str = "US") -> str | None:
     """An E.164 number, or None for junk, fax lines and switchboards labelled as such."""
     text = clean_text(raw)
-    if not text or NOT_CLINIC_LINE.search(text):
+    if not text or NOT_CLINIC_PHONE.search(text):
         return None
     text = re.sub(r"^(tel|phone|callto):", "", unquote(text), flags=re.I)
     region = (country or "US").upper()
@@ -139,11 +154,18 @@ def normalise_phone(raw, country: str = "US") -> str | None:
 
 
 def _written_nanp(text: str, region: str):
-    """A North American number written with its area code, valid or not (see NANP_NUMBER)."""
-    match = NANP_NUMBER.search(text) or re.fullmatch(r"\+?1?\d{10}", text.strip())
-    if not match or not (region in ("US", "CA") or match.group().lstrip().startswith("+1")):
+    """A North American number written with its area code, valid or not (see NANP_NUMBER), or
+    the text as a whole when it is a possible number of ten digits."""
+    match = NANP_NUMBER.search(text)
+    written = match.group() if match else text.strip()
+    if not (region in ("US", "CA") or written.lstrip().startswith("+1")):
         return None
-    return phonenumbers.parse("+1" + re.sub(r"\D", "", match.group())[-10:])
+    try:
+        number = phonenumbers.parse(written, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    possible = phonenumbers.is_possible_number_with_reason(number) == IS_POSSIBLE
+    return number if number.country_code == 1 and (match or possible) else None
 
 
 def normalise_email(raw) -> str | None:
@@ -152,7 +174,14 @@ def normalise_email(raw) -> str | None:
     if not text:
         return None
     text = unquote(re.sub(r"^mailto:", "", text, flags=re.I)).split("?")[0].strip().lower()
-    return text if EMAIL.match(text) else None
+    try:
+        address = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    # "walk at all. I..." reads as walk@all.i: a real address ends in a public suffix, or in
+    # .example, the name RFC 2606 keeps for examples.
+    real = DOMAINS(address.domain).suffix or address.domain.endswith(".example")
+    return address.normalized if real else None
 
 
 @lru_cache(maxsize=4096)
@@ -175,13 +204,24 @@ def _subdivision_names(country: str) -> dict[str, str]:
     """Folded name or code -> ISO 3166-2 code, for one country."""
     names: dict[str, str] = {}
     if country == "GB":  # the region we keep for the UK is the nation
-        return {key: f"GB-{code}" for key, code in REGION_ALIASES["GB"].items()}
+        return {fold(name): f"GB-{code}" for name, code in REGION_SPELLINGS["GB"].items()}
     for sub in pycountry.subdivisions.get(country_code=country) or []:
         names[fold(sub.name)] = sub.code
         names[fold(sub.code.split("-", 1)[1])] = sub.code
-    for alias, code in REGION_ALIASES.get(country, {}).items():
-        names[fold(alias)] = f"{country}-{code}"
+    for spelling, code in REGION_SPELLINGS.get(country, {}).items():
+        names[fold(spelling.replace(".", ""))] = f"{country}-{code}"
     return names
+
+
+@lru_cache(maxsize=16)
+def region_pattern(country: str) -> str:
+    """A country's states or provinces as pages write them, as a regular expression (case as
+    written): ISO codes ("NY"), names ("New York") and the spellings above ("N.Y.", "Calif.")."""
+    written = set(REGION_SPELLINGS.get(country, {}))
+    for sub in pycountry.subdivisions.get(country_code=country) or []:
+        if sub.parent_code is None:
+            written |= {sub.code.split("-", 1)[1], sub.name}
+    return "|".join(re.escape(spelling) for spelling in sorted(written, key=lambda w: (-len(w), w)))
 
 
 def normalise_region(raw, country: str | None, postal_code: str | None = None) -> str | None:
@@ -293,15 +333,16 @@ def normalise_postal_code(raw, country: str | None) -> str | None:
     if not text:
         return None
     text = text.upper().strip(" ,.")
-    pattern = POSTAL_PATTERNS.get((country or "").upper())
-    if pattern is None:
+    country = (country or "").upper()
+    if country not in SHAPES:
         return text
+    pattern = whole_postcode(country)
     if country == "US" and re.fullmatch(r"\d{3,4}", text):
         text = text.zfill(5)  # a ZIP stored as a number lost its leading zeros (02110 -> 2110)
     match = pattern.match(text) or pattern.match(text.replace(" ", ""))
     if not match:
         # A UK outward code alone ("EH1") still locates a clinic roughly.
-        if country == "GB" and re.match(r"^[A-Z]{1,2}\d[A-Z\d]?$", text):
+        if country == "GB" and whole_postcode("GB", area_alone=True).match(text):
             return text
         return None
     parts = [part for part in match.groups() if part]
