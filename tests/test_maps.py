@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from web.maps import HEIGHT, OUTLINES, WIDTH, Dot, clip, map_svg, outlines
+from web.maps import HEIGHT, OUTLINES, STEP, WIDTH, Dot, Frame, clip, map_svg, outlines
 
 
 def test_the_packaged_outlines_are_small_and_hold_countries_and_states():
@@ -23,6 +23,33 @@ def test_clipping_keeps_what_is_inside_and_cuts_at_the_box():
     assert {(round(x), round(y)) for x, y in corners} == {
         (-10, -10), (WIDTH + 10, -10), (WIDTH + 10, HEIGHT + 10), (-10, HEIGHT + 10)}
     assert clip([(-500.0, -500.0), (-400.0, -500.0), (-400.0, -400.0)]) == []
+
+
+def visible_points(path: str) -> set[tuple[float, float]]:
+    """The points of SVG path data that lie inside the drawn frame."""
+    return {(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+) (-?[\d.]+)", path)
+            if 0 < float(x) < WIDTH and 0 < float(y) < HEIGHT}
+
+
+@pytest.mark.parametrize(("lat", "lon", "half_km"), [
+    (40.75, -73.99, 30), (47.6, -122.3, 60), (43.65, -79.38, 500), (51.5, -0.13, 15),
+    (-33.87, 151.21, 120), (25.77, -80.19, 40),
+])
+def test_skipping_runs_beyond_the_frame_draws_the_same_outlines(lat, lon, half_km):
+    """The chunks wholly beyond one side of the frame are drawn from their ends: what shows is
+    what clipping every point of every ring shows."""
+    frame = Frame(lat, lon, half_km)
+    for rings in outlines().values():
+        everything = []
+        for ring in rings:
+            kept = []
+            for x, y in clip([frame.point(la, lo) for lo, la in ring.points]):
+                if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= STEP:
+                    kept.append((x, y))
+            everything += kept if len(kept) > 2 else []
+        drawn = visible_points(frame.path(rings))
+        assert drawn == {(round(x, 1), round(y, 1)) for x, y in everything
+                         if 0 < round(x, 1) < WIDTH and 0 < round(y, 1) < HEIGHT}
 
 
 @pytest.mark.parametrize(("lat", "lon", "radius"), [

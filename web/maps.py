@@ -20,6 +20,7 @@ KM_PER_DEGREE = 111.195
 WIDTH, HEIGHT = 400, 300
 MARGIN = 1.15  # the farthest dot or the circle stays this much inside the frame
 STEP = 0.75  # drawing units: a point nearer than this to the last one adds nothing
+CHUNK = 32  # points of a ring per bounding box (see Frame.path)
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,28 @@ class Dot:
 
 
 @dataclass(frozen=True)
-class Ring:
-    points: tuple[tuple[float, float], ...]  # (lon, lat) degrees
+class Box:
+    """Points (lon, lat in degrees) and the box that holds them."""
+
+    points: tuple[tuple[float, float], ...]
     south: float
     north: float
     west: float
     east: float
+
+    @classmethod
+    def around(cls, points) -> "Box":
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        return cls(tuple(points), min(lats), max(lats), min(lons), max(lons))
+
+    def beside(self, south: float, north: float, west: float, east: float) -> bool:
+        """Wholly beyond one side of that box."""
+        return self.north < south or self.south > north or self.east < west or self.west > east
+
+
+@dataclass(frozen=True)
+class Ring(Box):
+    chunks: tuple[Box, ...] = ()  # the same points, CHUNK at a time
 
 
 def _decode(layer: dict, precision: int) -> list[Ring]:
@@ -55,8 +72,11 @@ def _decode(layer: dict, precision: int) -> list[Ring]:
         for number in numbers:
             arc = arcs[number] if number >= 0 else arcs[~number][::-1]
             points.extend(arc if not points else arc[1:])
-        lons, lats = [p[0] for p in points], [p[1] for p in points]
-        rings.append(Ring(tuple(points), min(lats), max(lats), min(lons), max(lons)))
+        whole = Box.around(points)
+        chunks = tuple(Box.around(points[start:start + CHUNK])
+                       for start in range(0, len(points), CHUNK))
+        rings.append(Ring(whole.points, whole.south, whole.north, whole.west, whole.east,
+                          chunks))
     return rings
 
 
@@ -87,13 +107,28 @@ class Frame:
                 and ring.west <= self.lon + 2 * self.half_lon)
 
     def path(self, rings: list[Ring]) -> str:
-        """The rings that cross the frame, clipped to it, as SVG path data."""
+        """The rings that cross the frame, clipped to it, as SVG path data.
+
+        A run of points wholly beyond one side of the clip box is clipped to that side whatever
+        lies between its ends, so only its ends are projected and clipped: the same path for a
+        fraction of the work (a country's outline has thousands of points, a map shows few)."""
+        left, top, right, bottom = CLIP
+        south, north = self.lat - (bottom - HEIGHT / 2) / self.scale, \
+            self.lat + (HEIGHT / 2 - top) / self.scale
+        west, east = self.lon + (left - WIDTH / 2) / self.xscale, \
+            self.lon + (right - WIDTH / 2) / self.xscale
         parts = []
         for ring in rings:
             if not self.shows(ring):
                 continue
+            points = []
+            for chunk in ring.chunks:
+                if chunk.beside(south, north, west, east):
+                    points += (chunk.points[0], chunk.points[-1])
+                else:
+                    points += chunk.points
             kept = []
-            for x, y in clip([self.point(lat, lon) for lon, lat in ring.points]):
+            for x, y in clip([self.point(lat, lon) for lon, lat in points]):
                 if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= STEP:
                     kept.append((x, y))
             if len(kept) > 2:
