@@ -10,10 +10,17 @@ config = context.config
 FOREIGN_TABLES = {"apscheduler_jobs"}
 # The search indexes and version of migration 0002 (and FTS5's own tables): not models.
 SEARCH_TABLES = ("clinic_search", "resource_search", "search_version")
+# The spatial index of migration 0011 (SQLite's R*Tree and its own tables, PostgreSQL's GiST
+# index on an expression): not in the models.
+SPATIAL_TABLES = ("location_points",)
+SPATIAL_INDEXES = {"ix_locations_point"}
 
 
 def include_name(name, type_, parent_names) -> bool:
-    return not (type_ == "table" and (name in FOREIGN_TABLES or name.startswith(SEARCH_TABLES)))
+    if type_ == "index":
+        return name not in SPATIAL_INDEXES
+    return not (type_ == "table" and (name in FOREIGN_TABLES
+                                      or name.startswith(SEARCH_TABLES + SPATIAL_TABLES)))
 
 
 def database_url() -> str:

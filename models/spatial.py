@@ -1,0 +1,37 @@
+"""The spatial index of clinic locations (migration 0011): which locations lie in a box.
+
+SQLite keeps the points in an R*Tree virtual table, `location_points`, that triggers on
+`locations` keep in step; PostgreSQL keeps a GiST index on `point(longitude, latitude)`. Either
+way a near search reads the few locations in its box instead of a band of latitude around the
+world. The R*Tree stores 32-bit floats rounded outwards, so a box finds a superset of its points:
+callers measure the true distance of what it finds.
+"""
+
+from sqlalchemy import Column, Float, Integer, MetaData, Table, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.directory import Location
+
+# Not in Base.metadata: a virtual table of SQLite's, made and kept by migration 0011.
+location_points = Table(
+    "location_points", MetaData(),
+    Column("id", Integer, primary_key=True),  # locations.id
+    Column("south", Float), Column("north", Float), Column("west", Float), Column("east", Float),
+)
+
+
+def in_box(dialect: str, south: float, north: float, west: float, east: float) -> ColumnElement:
+    """Locations within latitudes south..north and longitudes west..east (degrees; a box that
+    crosses the antimeridian has west < -180 or east > 180)."""
+    if west < -180:
+        return or_(in_box(dialect, south, north, west + 360, 180.0),
+                   in_box(dialect, south, north, -180.0, east))
+    if east > 180:
+        return or_(in_box(dialect, south, north, west, 180.0),
+                   in_box(dialect, south, north, -180.0, east - 360))
+    if dialect == "postgresql":
+        return func.point(Location.longitude, Location.latitude).op("<@")(
+            func.box(func.point(west, south), func.point(east, north)))
+    return Location.id.in_(select(location_points.c.id).where(
+        location_points.c.north >= south, location_points.c.south <= north,
+        location_points.c.east >= west, location_points.c.west <= east))

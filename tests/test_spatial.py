@@ -1,0 +1,71 @@
+"""The spatial index of locations (migration 0011): boxes find the located addresses in them,
+across the antimeridian too, the index follows inserts, moves and deletes, and near searches
+read it instead of a band of latitude."""
+
+import pytest
+from sqlalchemy import select, text
+
+from models import Clinic, Location
+from models.spatial import in_box
+from web.queries import bounding_box
+
+PLACES = {"new-york": (40.75, -73.99), "suva": (-18.14, 178.44), "apia": (-13.83, -171.76),
+          "nowhere": (None, None)}
+
+
+@pytest.fixture
+def located(database) -> dict[str, int]:
+    """One clinic with a location at each place: place -> location id."""
+    with database.write_session.begin() as session:
+        clinic = Clinic(slug="everywhere", name="Everywhere Clinic", locations=[
+            Location(locality=name, latitude=lat, longitude=lon)
+            for name, (lat, lon) in PLACES.items()])
+        session.add(clinic)
+        session.flush()
+        return {location.locality: location.id for location in clinic.locations}
+
+
+def found(database, lat: float, lon: float, km: float) -> set[str]:
+    with database.read_session() as session:
+        box = in_box(session.get_bind().dialect.name, *bounding_box(lat, lon, km))
+        return set(session.scalars(select(Location.locality).where(box)))
+
+
+def test_a_box_finds_the_locations_in_it_and_none_without_coordinates(database, located):
+    assert found(database, 40.7, -74.0, 20) == {"new-york"}
+    assert found(database, 0.0, 0.0, 100) == set()
+    assert found(database, 0.0, 0.0, 20_038) == {"new-york", "suva", "apia"}
+
+
+def test_a_box_across_the_antimeridian_finds_both_sides(database, located):
+    assert found(database, -16.0, 179.9, 1200) == {"suva", "apia"}  # east beyond 180
+    assert found(database, -16.0, -179.9, 1200) == {"suva", "apia"}  # west beyond -180
+    assert found(database, -18.0, 178.0, 100) == {"suva"}
+
+
+def test_the_index_follows_moves_and_deletes(database, located):
+    with database.write_session.begin() as session:
+        session.get(Location, located["new-york"]).latitude = 51.5
+        session.get(Location, located["new-york"]).longitude = -0.13
+        session.get(Location, located["nowhere"]).latitude = 40.75
+        session.get(Location, located["nowhere"]).longitude = -73.99
+    assert found(database, 51.5, -0.1, 20) == {"new-york"}
+    assert found(database, 40.7, -74.0, 20) == {"nowhere"}
+    with database.write_session.begin() as session:
+        session.delete(session.get(Location, located["nowhere"]))
+    assert found(database, 40.7, -74.0, 20) == set()
+
+
+def test_a_near_search_reads_the_index(database, located):
+    with database.read_session() as session:
+        dialect = session.get_bind().dialect.name
+        query = select(Location.id).where(in_box(dialect, *bounding_box(40.7, -74.0, 50)))
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        if dialect == "postgresql":
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table otherwise
+            plan = " ".join(session.scalars(text(f"EXPLAIN {compiled}")))
+            assert "ix_locations_point" in plan
+        else:
+            plan = " ".join(row[3] for row in session.execute(
+                text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "location_points" in plan and "VIRTUAL TABLE" in plan
