@@ -180,17 +180,22 @@ def find_city(name: str, country: str | None = None, region: str | None = None,
     return best
 
 
-@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP: ~0.1 s a call on a busy machine
-def _us_zip(postal_code: str) -> Place | None:
+@lru_cache(maxsize=1)
+def _us_zips() -> dict[str, dict]:
+    """The zipcodes package's ZIPs by code, read once (its `matching` scans all 42,000 of them
+    for every lookup: a millisecond or more per patient's own ZIP)."""
     import zipcodes
 
-    try:
-        found = zipcodes.matching(postal_code[:5])
-    except (ValueError, TypeError):
+    found: dict[str, dict] = {}
+    for entry in zipcodes.list_all():
+        found.setdefault(entry["zip_code"], entry)
+    return found
+
+
+def _us_zip(postal_code: str) -> Place | None:
+    entry = _us_zips().get(postal_code[:5])
+    if entry is None or not entry.get("lat"):
         return None
-    if not found or not found[0].get("lat"):
-        return None
-    entry = found[0]
     region = f"US-{entry['state']}"
     return Place(float(entry["lat"]), float(entry["long"]),
                  place_label(entry["city"].title(), region, "US", postal_code[:5]), "US", region)

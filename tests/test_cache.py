@@ -2,6 +2,7 @@
 it, and callers outside a GET request always get fresh results."""
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import event, select
@@ -90,6 +91,95 @@ def test_a_failed_computation_is_not_kept(database):
     assert cache.remember("key", lambda: "fine") == "fine"
     assert not cache.computing
     cache.close()
+
+
+def bump_version_from_elsewhere(database) -> None:
+    """Move the directory version as another process would: a connection of its own, so no
+    commit event of this process's engines sees it."""
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("UPDATE search_version SET version = version + 1 WHERE id = 1")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def test_with_an_interval_the_version_is_read_once_and_a_change_elsewhere_shows_within_it(
+        database, api_directory):
+    """PostgreSQL's setting (a round trip per version read): while nothing changes, answers
+    come without reading the version again; a change made by another process shows within
+    the interval, never later."""
+    cache = QueryCache(database.engine, interval=0.25)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert cache.remember("key", compute) == 1
+    for _ in range(50):
+        assert cache.remember("key", compute) == 1
+    assert cache.version_reads == 1
+    bump_version_from_elsewhere(database)
+    changed_at = time.monotonic()
+    while cache.remember("key", compute) == 1:
+        assert time.monotonic() - changed_at < 1.0, "the change did not show within a second"
+        time.sleep(0.01)
+    assert computed == [1, 1] and cache.version_reads >= 2
+    cache.close()
+
+
+def test_a_commit_in_this_process_shows_at_once_whatever_the_interval(database, api_directory):
+    cache = QueryCache(database.engine, interval=3600)
+    before = cache.remember("names", lambda: _names(database))
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.slug == "vancouver-crps-clinic"))
+        clinic.name = "Vancouver CRPS and Pain Clinic"
+    after = cache.remember("names", lambda: _names(database))
+    assert "Vancouver CRPS Clinic" in before and "Vancouver CRPS and Pain Clinic" in after
+    cache.close()
+
+
+def test_entries_kept_one_at_a_time_load_only_what_no_list_loaded_before(database,
+                                                                        api_directory):
+    cache = QueryCache(database.engine, max_entries=3, interval=0)
+    asked = []
+
+    def load(keys):
+        asked.append(sorted(keys))
+        return {key: key * 10 for key in keys if key != 4}  # 4 does not exist
+
+    assert cache.remember_each([1, 2], load) == {1: 10, 2: 20}
+    assert cache.remember_each([2, 3, 4], load) == {2: 20, 3: 30}
+    assert asked == [[1, 2], [3, 4]]
+    assert list(cache.entries) == [1, 2, 3]  # bounded: the next one pushes out the oldest
+    cache.remember_each([5], load)
+    assert list(cache.entries) == [2, 3, 5]
+    bump_version_from_elsewhere(database)
+    assert cache.remember_each([2], load) == {2: 20} and asked[-1] == [2]
+    cache.close()
+
+
+def _names(database) -> list[str]:
+    with database.read_session() as session:
+        return list(session.scalars(select(Clinic.name)))
+
+
+def test_the_app_reads_the_version_once_per_interval_on_postgresql(app, client, api_directory):
+    """Kept pages on PostgreSQL: no version read per request (on SQLite a read is a local file
+    read, kept per request so a change shows on the very next one)."""
+    client.get("/regions/US-NY")
+    cache = app.extensions["query_cache"]
+    reads = cache.version_reads
+    started = time.monotonic()
+    for _ in range(20):
+        assert client.get("/regions/US-NY").status_code == 200
+    elapsed = time.monotonic() - started
+    if app.extensions["database"].engine.dialect.name == "postgresql":
+        assert cache.version_reads - reads <= 1 + elapsed / cache.interval
+    else:
+        assert cache.version_reads - reads == 20
 
 
 def test_pages_are_kept_for_anonymous_visitors_only(app, api_directory, statements):

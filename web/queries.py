@@ -29,10 +29,11 @@ from sqlalchemy import Text, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
+from models.spatial import in_box
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
 from web import search
-from web.cache import cached
+from web.cache import cached, cached_each
 from web.details import DAYS, DetailFilter
 
 EARTH_RADIUS_KM = 6371.0088
@@ -46,9 +47,10 @@ PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts b
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
 ID_CHUNK = 10_000
 NEARBY_STEPS_KM = (5, 20)
-# When nothing matches within the radius, the nearest matches are looked for in widening
-# circles; the last one (half the earth's circumference) holds every located clinic.
-NEAREST_STEPS_KM = (1000, 3000, 20_038)
+# When nothing matches within the radius, the nearest matches are looked for in circles that
+# double (each reads about four times the rows of the one before, so a near miss stays cheap);
+# the last one (half the earth's circumference) holds every located clinic.
+NEAREST_STEPS_KM = (100, 200, 400, 800, 1600, 3200, 6400, 20_038)
 NEAREST_COUNT = 3
 
 
@@ -273,18 +275,12 @@ def _nearest(session, q, condition, treatment, country, region, locality, detail
 def _within(session, filters: list, near: Place, radius: float) -> tuple[dict, dict]:
     """Clinics matching `filters` with a location within the radius: clinic id -> (nearest
     location id, km, name, last verified), and clinic id -> the regions of those locations."""
-    south, north, west, east = bounding_box(near.lat, near.lon, radius)
-    box = [Location.latitude.between(south, north)]
-    if west < -180 or east > 180:  # the box crosses the antimeridian
-        box.append(Location.longitude.between(west % 360 - 360, 180)
-                   | Location.longitude.between(-180, east % 360 if east > 180 else east))
-    else:
-        box.append(Location.longitude.between(west, east))
+    box = in_box(session.get_bind().dialect.name, *bounding_box(near.lat, near.lon, radius))
     rows = session.execute(
         select(Location.id, Location.clinic_id, Location.latitude, Location.longitude,
                Location.region, Clinic.name, Clinic.last_verified)
         .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(*filters, *box))
+        .where(*filters, box))
     best: dict[int, tuple] = {}
     regions: dict[int, set[str]] = {}
     for location_id, clinic_id, lat, lon, region, name, verified in rows:
@@ -332,10 +328,16 @@ def _load_clinics(session: Session, ids: list[int]) -> list[Clinic]:
     """The clinics with these ids, in this order, with locations and terms loaded."""
     if not ids:
         return []
-    loaded = {clinic.id: clinic for clinic in session.scalars(
+    loaded = _listed_clinics(session, ids)
+    return [loaded[i] for i in ids if i in loaded]
+
+
+@cached_each("listed_clinics", max_entries=4096)
+def _listed_clinics(session: Session, ids: list[int]) -> dict[int, Clinic]:
+    """Clinics as lists show them, by id (nearby questions share most of their clinics)."""
+    return {clinic.id: clinic for clinic in session.scalars(
         select(Clinic).where(Clinic.id.in_(ids))
         .options(selectinload(Clinic.locations), selectinload(Clinic.terms)))}
-    return [loaded[i] for i in ids if i in loaded]
 
 
 def _matching_location(clinic: Clinic, country, region, locality) -> Location | None:
@@ -621,6 +623,7 @@ class TermLabel(NamedTuple):
     parent_slug: str | None
 
 
+@cached
 def term_labels(session: Session) -> dict[str, TermLabel]:
     """Every taxonomy term by slug, in label order (for labels, kinds and parents)."""
     return {slug: TermLabel(slug, kind, label, parent) for slug, kind, label, parent in
