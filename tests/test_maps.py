@@ -11,7 +11,7 @@ from web.maps import HEIGHT, OUTLINES, STEP, WIDTH, Dot, Frame, clip, map_svg, o
 def test_the_packaged_outlines_are_small_and_hold_countries_and_states():
     assert OUTLINES.stat().st_size < 1_000_000
     layers = outlines()
-    assert len(layers["countries"]) > 1000 and len(layers["states"]) > 50
+    assert len(layers["countries"].rings) > 1000 and len(layers["states"].rings) > 50
     assert (OUTLINES.parent / "README.md").read_text().count("public domain") >= 1
 
 
@@ -39,15 +39,15 @@ def test_skipping_runs_beyond_the_frame_draws_the_same_outlines(lat, lon, half_k
     """The chunks wholly beyond one side of the frame are drawn from their ends: what shows is
     what clipping every point of every ring shows."""
     frame = Frame(lat, lon, half_km)
-    for rings in outlines().values():
+    for layer in outlines().values():
         everything = []
-        for ring in rings:
+        for ring in layer.rings:
             kept = []
             for x, y in clip([frame.point(la, lo) for lo, la in ring.points]):
                 if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= STEP:
                     kept.append((x, y))
             everything += kept if len(kept) > 2 else []
-        drawn = visible_points(frame.path(rings))
+        drawn = visible_points(frame.path(layer))
         assert drawn == {(round(x, 1), round(y, 1)) for x, y in everything
                          if 0 < round(x, 1) < WIDTH and 0 < round(y, 1) < HEIGHT}
 

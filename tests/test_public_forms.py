@@ -150,3 +150,15 @@ def test_the_report_form_starts_with_no_problem_chosen(client, database, clinic_
     assert response.status_code == 400
     assert "Please choose what is wrong." in response.get_data(as_text=True)
     assert count(database) == 0
+
+
+def test_a_refused_report_keeps_its_own_text_and_never_reaches_the_next_visitor(
+        client, app, database, clinic_path, directory):
+    """The blank form is drawn once per process; a filled one is drawn for its sender only."""
+    refused = report(client, clinic_path, details="", contact="not-an-address")
+    assert refused.status_code == 400 and "not-an-address" in refused.get_data(as_text=True)
+    other = f"/clinics/{directory['Vancouver CRPS Clinic']}"
+    for path in (clinic_path, other):
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert "not-an-address" not in page and 'name="details"' in page
+        assert 'class="error"' not in page

@@ -21,6 +21,7 @@ WIDTH, HEIGHT = 400, 300
 MARGIN = 1.15  # the farthest dot or the circle stays this much inside the frame
 STEP = 0.75  # drawing units: a point nearer than this to the last one adds nothing
 CHUNK = 32  # points of a ring per bounding box (see Frame.path)
+CELL = 10  # degrees: rings are found by the cells of this size they cross
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,37 @@ def _decode(layer: dict, precision: int) -> list[Ring]:
     return rings
 
 
+def _cells(south: float, north: float, west: float, east: float):
+    """The CELL-degree cells a box crosses."""
+    rows = range(max(-9, math.floor(south / CELL)), min(9, math.floor(north / CELL)) + 1)
+    columns = range(max(-18, math.floor(west / CELL)), min(18, math.floor(east / CELL)) + 1)
+    return ((row, column) for row in rows for column in columns)
+
+
+class Layer:
+    """Rings, and which of them cross each cell: a map looks at the few near it."""
+
+    def __init__(self, rings: list[Ring]):
+        self.rings = rings
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for number, ring in enumerate(rings):
+            for cell in _cells(ring.south, ring.north, ring.west, ring.east):
+                self.cells.setdefault(cell, []).append(number)
+
+    def near(self, south: float, north: float, west: float, east: float) -> list[Ring]:
+        """The rings that may cross that box, in their order."""
+        numbers = set()
+        for cell in _cells(south, north, west, east):
+            numbers.update(self.cells.get(cell, ()))
+        return [self.rings[number] for number in sorted(numbers)]
+
+
 @lru_cache(maxsize=1)
-def outlines() -> dict[str, list[Ring]]:
+def outlines() -> dict[str, Layer]:
     """The countries' and the US states' rings, read once."""
     data = json.loads(OUTLINES.read_text(encoding="utf-8"))
-    return {name: _decode(data[name], data["precision"]) for name in ("countries", "states")}
+    return {name: Layer(_decode(data[name], data["precision"]))
+            for name in ("countries", "states")}
 
 
 class Frame:
@@ -106,7 +133,7 @@ class Frame:
                 + 2 * self.half_lat and ring.east >= self.lon - 2 * self.half_lon
                 and ring.west <= self.lon + 2 * self.half_lon)
 
-    def path(self, rings: list[Ring]) -> str:
+    def path(self, layer: Layer) -> str:
         """The rings that cross the frame, clipped to it, as SVG path data.
 
         A run of points wholly beyond one side of the clip box is clipped to that side whatever
@@ -118,7 +145,8 @@ class Frame:
         west, east = self.lon + (left - WIDTH / 2) / self.xscale, \
             self.lon + (right - WIDTH / 2) / self.xscale
         parts = []
-        for ring in rings:
+        for ring in layer.near(self.lat - 2 * self.half_lat, self.lat + 2 * self.half_lat,
+                               self.lon - 2 * self.half_lon, self.lon + 2 * self.half_lon):
             if not self.shows(ring):
                 continue
             points = []

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy import select
 
 from models import PUBLISHED, Clinic, Location, Resource, ReviewItem
@@ -307,13 +308,26 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
     nearby = queries.nearby_clinics(session, clinic)
     return render_template(
         "public/clinic.html", clinic=clinic, terms=terms, sources=sources, form=form,
-        error=error, nearby=nearby, clinic_map=clinic_map(clinic, nearby),
+        report_fields=_report_fields(form), error=error, nearby=nearby,
+        clinic_map=clinic_map(clinic, nearby),
         openings=[(location, opening) for location in clinic.locations
                   if (opening := details.location_opening(location, at))],
         prices=[details.price_text(price, terms) for price in clinic.prices or []
                 if details.is_price(price)],
         payment_labels=details.PAYMENT_LABELS, provenance=details.provenance,
         json_ld=clinic_json_ld(clinic, terms)), status
+
+
+def _report_fields(form: ReportForm) -> Markup:
+    """The report form's fields: as filled in, or blank, as every clinic page shows them (drawn
+    once per process: WTForms' widgets were a tenth of a clinic page's time)."""
+    if form.errors or any(field.data for field in form if field.type != "CSRFTokenField"):
+        return Markup(render_template("public/_report_fields.html", form=form))
+    extensions = current_app.extensions
+    if "blank_report_fields" not in extensions:
+        extensions["blank_report_fields"] = Markup(
+            render_template("public/_report_fields.html", form=form))
+    return extensions["blank_report_fields"]
 
 
 @bp.post("/clinics/<slug>/report")

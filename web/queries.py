@@ -573,7 +573,7 @@ def get_clinic(session: Session, slug: str) -> Clinic | None:
     return session.scalar(
         select(Clinic).where(Clinic.slug == slug, Clinic.state == PUBLISHED)
         .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
-                 selectinload(Clinic.source_records).selectinload(SourceRecord.source)))
+                 selectinload(Clinic.source_records).joinedload(SourceRecord.source)))
 
 
 @cached
