@@ -30,6 +30,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 MIN_RATIO, MAX_P99_MS = 0.40, 100.0
+# Many different questions (cache misses, issue #14): a quarter of /healthz, p99 under 100 ms;
+# with a million clinics, near questions within 200 ms.
+VARIED_MIN_RATIO = 0.25
+MILLION, MILLION_MAX_P99_MS = 1_000_000, 200.0
 # name -> path; "healthz" is the baseline every other page is compared with.
 PAGES = {
     "healthz": "/healthz",
@@ -45,8 +49,8 @@ PAGES = {
     "API clinic": "/api/v1/clinics/clinic-4242",
 }
 
-# Informational, outside the targets: many different URLs of one kind, so most requests miss the
-# per-process caches (the figures a crawl's writes or a long tail of questions would give).
+# Many different URLs of one kind, so nearly every request misses the per-process caches (each
+# patient asks their own question: their own clinic, their own ZIP code).
 VARIED_COUNT = 2_000
 
 
@@ -264,9 +268,19 @@ def run(args) -> list[dict]:
     baseline = results[0]["rps"]
     for result in results:
         result["ratio"] = round(result["rps"] / baseline, 3)
-        result["ok"] = (result["ratio"] >= MIN_RATIO and result["p99_ms"] < MAX_P99_MS
+        min_ratio, max_p99 = targets(result, args.clinics)
+        result["ok"] = (result["ratio"] >= min_ratio and result["p99_ms"] < max_p99
                         and not result["errors"])
     return results
+
+
+def targets(result: dict, clinics: int) -> tuple[float, float]:
+    """(least ratio to /healthz, largest p99 in ms) a result must meet."""
+    if "varied" not in result:
+        return MIN_RATIO, MAX_P99_MS
+    if clinics >= MILLION and "near" in result["page"]:
+        return VARIED_MIN_RATIO, MILLION_MAX_P99_MS
+    return VARIED_MIN_RATIO, MAX_P99_MS
 
 
 def median_of(found: list[dict]) -> dict:
@@ -283,11 +297,6 @@ def median_of(found: list[dict]) -> dict:
                        for result in found]}
 
 
-def targeted(results: list[dict]) -> list[dict]:
-    """The results the targets apply to (not the informational varied ones)."""
-    return [result for result in results if "varied" not in result]
-
-
 def report(results: list[dict], args) -> str:
     engine = make_url(args.database_url).get_backend_name()
     lines = [f"{args.clinics:,} clinics on {engine}; gunicorn -w {args.workers} --threads "
@@ -296,8 +305,8 @@ def report(results: list[dict], args) -> str:
              "| page | req/s | ratio to /healthz | p50 ms | p99 ms | target met |",
              "|---|---:|---:|---:|---:|---|"]
     for result in results:
-        met = ("yes" if result["ok"] else "NO") if "varied" not in result else \
-            f"(informational: {result['varied']:,} different URLs)"
+        ratio, p99 = targets(result, args.clinics)
+        met = f"{'yes' if result['ok'] else 'NO'} (>= {ratio:.2f}, < {p99:.0f} ms)"
         lines.append(f"| {result['page']} | {result['rps']:.0f} | {result['ratio']:.2f} | "
                      f"{result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {met} |")
     return "\n".join(lines)
@@ -317,8 +326,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--varied", action="store_true",
-                        help="also measure pages over many different URLs (mostly cache misses;"
-                             " informational, outside the targets)")
+                        help="also measure pages over many different URLs (cache misses)")
     args = parser.parse_args(argv)
     DATA.mkdir(exist_ok=True)
     if args.database_url is None:
@@ -327,7 +335,7 @@ def main(argv=None) -> int:
     print(report(results, args))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return 0 if all(result["ok"] for result in targeted(results)) else 1
+    return 0 if all(result["ok"] for result in results) else 1
 
 
 if __name__ == "__main__":
