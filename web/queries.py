@@ -185,7 +185,7 @@ def _clinic_filters(session: Session, q, condition, treatment, location_filters,
     filters = [*LISTED, *_detail_filters(details)]
     for slug in (condition, treatment):
         if slug:
-            slugs = with_descendants(session, slug)
+            slugs = _descendants(session, slug)
             if few_rows:
                 filters.append(exists().where(clinic_terms.c.clinic_id == Clinic.id,
                                               clinic_terms.c.term_slug.in_(slugs))
@@ -199,6 +199,12 @@ def _clinic_filters(session: Session, q, condition, treatment, location_filters,
     if location_filters:
         filters.append(Clinic.id.in_(select(Location.clinic_id).where(*location_filters)))
     return filters
+
+
+@cached
+def _descendants(session: Session, slug: str) -> tuple[str, ...]:
+    """The slug and every term below it (the taxonomy changes the directory version too)."""
+    return tuple(sorted(with_descendants(session, slug)))
 
 
 @cached
@@ -350,6 +356,7 @@ def _matching_location(clinic: Clinic, country, region, locality) -> Location | 
     return clinic.locations[0] if clinic.locations else None
 
 
+@cached
 def _ancestors(session: Session) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Each term's kind, and (term, ancestor-or-self) pairs for counting up the hierarchy."""
     terms = {slug: (kind, parent) for slug, kind, parent in
