@@ -19,25 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import zipcodes
+
 KINDS = ("jsonld", "microdata", "plain", "directory")
 CARDS = 4  # clinics on a directory page
 PER_LISTING = 100
 SITE = "Relief Finder"
 
-CITIES = [  # city, region, area codes, postcodes
-    ("San Francisco", "CA", ["415", "628"], ["94108", "94109", "94110", "94115", "94117", "94122"]),
-    ("New York", "NY", ["212", "646"], ["10019", "10001", "10011", "10016", "10022", "10028"]),
-    ("Austin", "TX", ["512", "737"], ["78701", "78702", "78703", "78704", "78705", "78731"]),
-    ("Seattle", "WA", ["206", "564"], ["98101", "98102", "98103", "98104", "98105", "98109"]),
-    ("Chicago", "IL", ["312", "872"], ["60601", "60602", "60603", "60604", "60605", "60611"]),
-    ("Denver", "CO", ["720", "303"], ["80202", "80203", "80204", "80205", "80206", "80209"]),
-    ("Boston", "MA", ["617", "857"], ["02108", "02109", "02110", "02111", "02114", "02115"]),
-    ("Atlanta", "GA", ["404", "470"], ["30303", "30305", "30306", "30308", "30309", "30312"]),
-    ("Miami", "FL", ["305", "786"], ["33125", "33127", "33128", "33129", "33130", "33131"]),
-    ("Portland", "OR", ["503", "971"], ["97201", "97202", "97204", "97205", "97209", "97214"]),
-    ("Phoenix", "AZ", ["602", "480"], ["85003", "85004", "85006", "85007", "85008", "85012"]),
-    ("Minneapolis", "MN", ["612", "952"], ["55401", "55403", "55404", "55405", "55408", "55414"]),
+CITIES = [  # city, region, area codes
+    ("San Francisco", "CA", ["415", "628"]), ("New York", "NY", ["212", "646"]),
+    ("Austin", "TX", ["512", "737"]), ("Seattle", "WA", ["206", "564"]),
+    ("Chicago", "IL", ["312", "872"]), ("Denver", "CO", ["720", "303"]),
+    ("Boston", "MA", ["617", "857"]), ("Atlanta", "GA", ["404", "470"]),
+    ("Miami", "FL", ["305", "786"]), ("Portland", "OR", ["503", "971"]),
+    ("Phoenix", "AZ", ["602", "480"]), ("Minneapolis", "MN", ["612", "952"]),
 ]
+ZIPS_PER_CITY = 30
 PLACES = ["Golden Gate", "Harbor", "Cedar", "Summit", "Riverside", "Lakeside", "Maple", "Bayview",
           "Northside", "Westgate", "Pinecrest", "Brookfield", "Highland", "Meadowbrook", "Granite",
           "Silver Lake", "Oakwood", "Willow Creek", "Crescent", "Fairview", "Evergreen",
@@ -50,9 +47,8 @@ PLACES = ["Golden Gate", "Harbor", "Cedar", "Summit", "Riverside", "Lakeside", "
           "Yellowstone", "Zenith"]
 FOCUS = ["Pain", "Ketamine", "Infusion", "Neuropathy", "Spine and Pain", "Integrative Pain",
          "Interventional Pain", "Nerve"]
-PLACE_WORDS = ["Clinic", "Center", "Institute", "Medical Group", "Specialists", "Wellness Clinic",
-               "Treatment Center", "Associates"]
-NAMES = len(PLACES) * len(FOCUS) * len(PLACE_WORDS)  # 3,840
+PLACE_WORDS = ["Clinic", "Center", "Institute", "Medical Group", "Specialists", "Physicians",
+               "Partners", "Associates"]
 STREETS = ["Main St", "Oak Ave", "Market St", "Broadway", "Pine St", "Lake Shore Dr",
            "Washington Blvd", "Park Ave", "2nd Ave", "Elm St", "Central Ave", "Mission St"]
 TREATMENTS = ["ketamine infusions", "nerve blocks", "spinal cord stimulation",
@@ -91,16 +87,48 @@ class Clinic:
         return ", ".join(CONDITIONS[(self.number + k) % 7] for k in range(3))
 
 
-def clinic(number: int, city: int) -> Clinic:
-    """The `number`th clinic, in CITIES[city]. Neighbours get unlike names; name and postcode
-    together, phone and website are unique up to 23,040 clinics, so no two are duplicates."""
-    name = (f"{PLACES[number % 60]} {FOCUS[(number // 60 + number) % 8]} "
-            f"{PLACE_WORDS[(number // 480 + number) % 8]}")
-    town, region, areas, postcodes = CITIES[city]
-    postal = postcodes[number // NAMES % len(postcodes)]
+def postcodes() -> list[tuple[int, str]]:
+    """(city, ZIP code) of up to ZIPS_PER_CITY real ZIP codes per city, the cities in turn."""
+    per_city = [[entry["zip_code"] for entry in zipcodes.filter_by(city=city, state=region)
+                 if entry["zip_code_type"] == "STANDARD"][:ZIPS_PER_CITY]
+                for city, region, _ in CITIES]
+    return [(city, codes[index]) for index in range(ZIPS_PER_CITY)
+            for city, codes in enumerate(per_city) if index < len(codes)]
+
+
+ZIPS = postcodes()
+# Clinics are numbered in blocks of len(PLACES), one block per ZIP code: the names at one ZIP
+# code all start differently, so no two clinics look like duplicates of each other. Phones are
+# unique below LIMIT.
+LIMIT = min(len(ZIPS) * len(PLACES), 20_000)
+
+
+def clinic(number: int) -> Clinic:
+    """The `number`th clinic; neighbours get unlike names, and share a ZIP code by blocks."""
+    block = number // len(PLACES)
+    name = (f"{PLACES[number % len(PLACES)]} {FOCUS[(number + block) % 8]} "
+            f"{PLACE_WORDS[(number // 8 + block) % 8]}")
+    city, postal = ZIPS[block]
+    town, region, areas = CITIES[city]
     return Clinic(number, name, f"{100 + number % 9000} {STREETS[number // 9000 % 12]}", town,
                   region, postal, areas[number // 10000], f"555-{number % 10000:04d}",
                   f"https://{name.lower().replace(' ', '')}-{postal}.example/")
+
+
+class Numbers:
+    """Clinic numbers for the pages in turn, never across two blocks (a directory page lists
+    clinics of one ZIP code)."""
+
+    def __init__(self):
+        self.next = 0
+
+    def take(self, count: int) -> list[int]:
+        if self.next % len(PLACES) + count > len(PLACES):
+            self.next += len(PLACES) - self.next % len(PLACES)
+        if self.next + count > LIMIT:
+            raise SystemExit(f"the site holds at most {LIMIT} clinics: ask for fewer pages")
+        self.next += count
+        return list(range(self.next - count, self.next))
 
 
 def page(title: str, main: str, home: str, head: str = "") -> str:
@@ -255,18 +283,17 @@ def generate(folder: Path, count: int) -> Site:
     folder.mkdir(parents=True)
     (folder / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     pages: dict[str, tuple[str, list[Clinic]]] = {}
-    numbers = iter(range(10**9))
+    numbers = Numbers()
     for n in range(count):
         kind = KINDS[n % len(KINDS)]
         home = f"/list/{kind}/0.html"
         if kind == "directory":
-            clinics = [clinic(next(numbers), n // len(KINDS) % len(CITIES)) for _ in range(CARDS)]
+            clinics = [clinic(number) for number in numbers.take(CARDS)]
             path = f"/directory/{clinics[0].city.lower().replace(' ', '-')}-{n}.html"
             html = directory_page(clinics, f"Pain clinics in {clinics[0].city}, "
                                            f"{clinics[0].region}", home)
         else:
-            number = next(numbers)
-            clinics = [clinic(number, number % len(CITIES))]
+            clinics = [clinic(number) for number in numbers.take(1)]
             c = clinics[0]
             slug = f"{c.name} {c.city} {c.postal}".lower().replace(" ", "-")
             path = f"/clinics/{slug}.html"
