@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from mixed_site import KINDS, Site, generate  # noqa: E402
-
+from bench.crawl.mixed_site import KINDS, Site, generate  # noqa: E402
 from reliefmap.sample_server import SampleServer  # noqa: E402
 
 WHOLE = "mixed"
