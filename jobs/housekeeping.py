@@ -94,15 +94,19 @@ def _sites_to_check(database) -> list[tuple[int, str]]:
 
 
 def prune_http_cache(folder: Path, max_age_days: int) -> int:
-    """Delete cache files older than the limit, and the folders they leave empty."""
+    """Delete cached pages older than the limit (rows of the cache databases, files of older
+    caches), and the folders they leave empty."""
+    # Imported here: the scheduler loads Scrapy only when it prunes.
+    from crawler.httpcache import is_cache_database, prune_pages
+
     if not folder.is_dir():
         return 0
     cutoff = time.time() - max_age_days * 86400
-    removed = 0
+    removed = prune_pages(folder, max_age_days * 86400)
     for root, dirs, files in os.walk(folder, topdown=False):
         for name in files:
             path = Path(root, name)
-            if path.stat().st_mtime < cutoff:
+            if not is_cache_database(path) and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
         for name in dirs:
@@ -134,5 +138,5 @@ def prune(config, database) -> None:
                              settings.http_cache_max_age_days)
     logs = prune_run_logs(database, settings.run_log_max_age_days)
     attempts = prune_login_attempts(database)
-    log.info("pruned %d cached file(s), the logs of %d old run(s) and %d old login attempt(s)",
+    log.info("pruned %d cached page(s), the logs of %d old run(s) and %d old login attempt(s)",
              files, logs, attempts)

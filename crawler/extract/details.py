@@ -291,10 +291,12 @@ def prices_in(lines: list[str], country: str) -> list[dict]:
     treatment."""
     found = []
     for index, line in enumerate(lines):
-        text = _price_context(lines, index) if PRICE.search(line) else line
+        matches = list(PRICE.finditer(line))
+        if not matches:
+            continue
+        text = _price_context(lines, index)
         if NOT_A_PRICE.search(text) or len(text) > 300:
             continue
-        matches = list(PRICE.finditer(line))
         for match in matches:
             own = _price_part(line, match) if len(matches) > 1 else text
             digits = re.sub(r"\D", "", match.group("amount") or match.group("amount2") or "")

@@ -60,6 +60,7 @@ class Page:
         body_element = self.tree.find("body")
         self.lines: list[Line] = page_lines(body_element if body_element is not None
                                             else self.tree)
+        self._own_site: dict[str | None, bool] = {}  # asked for each record several times
 
     @cached_property
     def content(self) -> list[Line]:
@@ -161,6 +162,11 @@ class Page:
 
         The page title is no evidence: a directory's page about a clinic is titled by it.
         """
+        if name not in self._own_site:
+            self._own_site[name] = self._is_own_site(name)
+        return self._own_site[name]
+
+    def _is_own_site(self, name: str | None) -> bool:
         if not name:
             return False
         if names_the_host(name, self.url, self.own_emails):
