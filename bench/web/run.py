@@ -226,7 +226,7 @@ def check_pages(base: str) -> None:
 
 def check_path(base: str, name: str, path: str) -> None:
     try:
-        with urllib.request.urlopen(base + path, timeout=30) as response:
+        with urllib.request.urlopen(base + path, timeout=120) as response:  # a cold 1M start
             response.read()
     except OSError as exc:
         sys.exit(f"bench: {name} ({path}) does not answer 200: {exc}")
