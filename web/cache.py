@@ -103,18 +103,29 @@ class QueryCache:
             except Exception:  # noqa: BLE001 - it is broken already
                 pass
 
+    def _current(self):
+        """The directory version now, the entries emptied when it moved or cannot be read
+        (no way to tell what changed then). The caller holds the lock."""
+        version = self._version()
+        if version is None or version != self.seen_version:
+            self.entries.clear()
+            self.seen_version = version
+        return version
+
+    def _keep(self, version, values: dict) -> None:
+        """Keep values computed under `version`, unless it moved meanwhile, the oldest going
+        beyond `max_entries`. The caller holds the lock."""
+        if version is not None and self.seen_version == version:
+            self.entries.update(values)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
     def remember(self, key, compute):
         """The value for `key`, computed (and kept) when missing or out of date. One thread
         computes a missing key while the others asking for it wait for its result."""
         with self.lock:
-            version = self._version()
-            if version is None:  # no way to tell what changed
-                self.entries.clear()
-                self.seen_version = None
-            else:
-                if version != self.seen_version:
-                    self.entries.clear()
-                    self.seen_version = version
+            version = self._current()
+            if version is not None:
                 if key in self.entries:
                     self.entries.move_to_end(key)
                     return self.entries[key]
@@ -132,10 +143,7 @@ class QueryCache:
                     self.computing.pop(key, None)
                 raise
             with self.lock:  # kept before the key stops being "computing": no gap to recompute in
-                if self.seen_version == version:
-                    self.entries[key] = value
-                    if len(self.entries) > self.max_entries:
-                        self.entries.popitem(last=False)
+                self._keep(version, {key: value})
                 self.computing.pop(key, None)
         return value
 
@@ -143,21 +151,14 @@ class QueryCache:
         """The values for `keys` that exist: those kept, and those `compute(missing keys)`
         returns (a dict), which are kept too."""
         with self.lock:
-            version = self._version()
-            if version != self.seen_version:
-                self.entries.clear()
-                self.seen_version = version
+            version = self._current()
             found = {key: self.entries[key] for key in keys if key in self.entries}
         missing = [key for key in keys if key not in found]
         if not missing:
             return found
         computed = compute(missing)
-        if version is not None:
-            with self.lock:
-                if self.seen_version == version:
-                    self.entries.update(computed)
-                    while len(self.entries) > self.max_entries:
-                        self.entries.popitem(last=False)
+        with self.lock:
+            self._keep(version, computed)
         return {**found, **computed}
 
     def close(self) -> None:
