@@ -132,6 +132,53 @@ def test_get_clinic_and_nearby_only_published(session, directory):
     assert closest[0].distance_km < 20
 
 
+def card_view(hit):
+    """What a result card shows of a hit, read the same from a card or a loaded clinic."""
+    clinic, location = hit.clinic, hit.location
+    return (clinic.slug, clinic.name, clinic.status, clinic.phone, tuple(clinic.treatments),
+            tuple(clinic.conditions), location.id, location.street, location.locality,
+            location.region, location.postal_code, location.country, location.latitude,
+            location.longitude, hit.distance_km)
+
+
+@pytest.mark.parametrize("question", [
+    {"near": "10001", "radius_km": 50, "sort": "distance"},
+    {"near": "10001", "radius_km": 500, "sort": "name", "condition": "neuropathic-pain"},
+    {"near": "Vancouver", "radius_km": 5, "treatment": "ketamine-iv-infusion"},  # nearest
+])
+def test_cards_read_with_the_circle_show_what_the_loaded_clinics_show(session, question):
+    asked = {**question, "near": geocode_place(question["near"])}
+    loaded = queries.find_clinics(session, **asked)
+    cards = queries.find_clinics(session, **asked, cards=True)
+    assert loaded.items or loaded.nearest
+    assert [card_view(hit) for hit in cards.items] == [card_view(hit) for hit in loaded.items]
+    assert ([card_view(hit) for hit in cards.nearest]
+            == [card_view(hit) for hit in loaded.nearest])
+    assert (cards.total, cards.facets) == (loaded.total, loaded.facets)
+
+
+def test_near_facets_count_a_clinic_once_per_term_region_and_day(database, details_directory):
+    with database.write_session.begin() as session:
+        clinic = session.scalar(select(Clinic).where(Clinic.name == "Manhattan Ketamine Center"))
+        clinic.locations.append(Location(  # a second address in the circle, another state
+            locality="Hoboken", region="US-NJ", country="US", latitude=40.745,
+            longitude=-74.03, hours=[{"day": "Mo", "opens": "09:00", "closes": "17:00"},
+                                     {"day": "Su", "opens": "10:00", "closes": "14:00"}]))
+        clinic.locations.append(Location(  # far outside it: its day does not count
+            locality="Albany", region="US-NY", country="US", latitude=42.65,
+            longitude=-73.75, hours=[{"day": "Th", "opens": "09:00", "closes": "17:00"}]))
+    with database.read_session() as session:
+        manhattan = queries.find_clinics(session, near=geocode_place("10001"), radius_km=5,
+                                         q="Manhattan")
+        assert names(manhattan) == ["Manhattan Ketamine Center"]
+        facets = manhattan.facets
+        assert facets.regions == {"US-NY": 1, "US-NJ": 1}
+        assert facets.days.get("Mo") == 1 and facets.days.get("Su") == 1
+        assert "Th" not in facets.days
+        assert facets.treatments["ketamine-iv-infusion"] == 1
+        assert set(facets.conditions.values()) == {1}
+
+
 def test_find_resources_by_kind_condition_and_words(session):
     everything = queries.find_resources(session)
     assert everything.total == 4

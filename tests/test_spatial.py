@@ -5,8 +5,10 @@ read it instead of a band of latitude."""
 import pytest
 from sqlalchemy import select, text
 
-from models import Clinic, Location
+from models import PUBLISHED, Clinic, Location
 from models.spatial import in_box
+from reliefmap.geocode import Place
+from web import queries
 from web.queries import bounding_box
 
 PLACES = {"new-york": (40.75, -73.99), "suva": (-18.14, 178.44), "apia": (-13.83, -171.76),
@@ -41,6 +43,22 @@ def test_a_box_across_the_antimeridian_finds_both_sides(database, located):
     assert found(database, -16.0, 179.9, 1200) == {"suva", "apia"}  # east beyond 180
     assert found(database, -16.0, -179.9, 1200) == {"suva", "apia"}  # west beyond -180
     assert found(database, -18.0, 178.0, 100) == {"suva"}
+
+
+def test_a_near_search_across_the_antimeridian_finds_the_clinics_on_both_sides(database):
+    with database.write_session.begin() as session:
+        for slug, (lat, lon) in {"suva": PLACES["suva"], "apia": PLACES["apia"],
+                                 "on-the-line": (-16.0, 180.0)}.items():
+            session.add(Clinic(slug=slug, name=slug.title(), state=PUBLISHED,
+                               locations=[Location(latitude=lat, longitude=lon)]))
+    with database.read_session() as session:
+        found = queries.find_clinics(session, near=Place(-16.0, 179.9, "Sea", "FJ", None),
+                                     radius_km=500, sort="distance", cards=True)
+        assert [hit.clinic.slug for hit in found.items] == ["on-the-line", "suva"]
+        west = queries.find_clinics(session, near=Place(-16.0, -179.9, "Sea", "FJ", None),
+                                    radius_km=500, sort="distance")
+        assert [hit.clinic.slug for hit in west.items] == ["on-the-line", "suva"]
+        assert [round(hit.distance_km) for hit in west.items] == [11, 296]
 
 
 def test_the_index_follows_moves_and_deletes(database, located):

@@ -210,7 +210,7 @@ def clinics():
     if not near_text or place:
         results = queries.find_clinics(session, **wanted, near=place, radius_km=radius,
                                        details=chosen, sort=sort, page=page,
-                                       per_page=_page_size())
+                                       per_page=_page_size(), cards=True)
     miles = uses_miles(place.country) if place else False
     return render_template(
         "public/clinics.html", results=results,

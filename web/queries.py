@@ -20,16 +20,17 @@ exact distance is computed in Python.
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
 import pycountry
-from sqlalchemy import Text, cast, exists, func, literal, select, union_all
+from sqlalchemy import Select, Text, bindparam, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
-from models.spatial import in_box
+from models.spatial import box_condition, box_parts
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
 from web import search
@@ -45,8 +46,7 @@ PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts b
 # What lists and counts show: published clinics that have not closed for good (a closed
 # clinic's own page stays, saying so, for those who kept its address).
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
-ID_CHUNK = 10_000
-NEARBY_STEPS_KM = (5, 20)
+NEARBY_STEPS_KM = (1, 5, 20)
 # When nothing matches within the radius, the nearest matches are looked for in circles that
 # double (each reads about four times the rows of the one before, so a near miss stays cheap);
 # the last one (half the earth's circumference) holds every located clinic.
@@ -213,7 +213,7 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
                  region: str | None = None, locality: str | None = None,
                  near: Place | None = None, radius_km: float | None = None,
                  details: DetailFilter = NO_DETAILS, sort: str = "name", page: int = 1,
-                 per_page: int = 20) -> ClinicResults:
+                 per_page: int = 20, cards: bool = False) -> ClinicResults:
     """Published clinics matching every filter given, one page of them, with facet counts.
 
     `condition` / `treatment` are taxonomy slugs and also match the terms below them; `q` is
@@ -221,15 +221,17 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
     `radius_km` (default 50) and gives each hit its distance; `details` keeps the clinics
     that state the details asked for. `sort` is "name", "distance"
     (needs `near`; falls back to name) or "verified" (most recently verified first).
+    With `cards` and `near`, the hits hold a `Card` and a `CardLocation` (what a result card
+    shows, read by the circle query itself) instead of loaded clinics and locations.
     """
     page, per_page = _page_bounds(page, per_page)
     if near is not None:
         radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
                                      locality, details, near, radius, sort)
-        items = _hits(session, ordered[(page - 1) * per_page: page * per_page])
+        items = _hits(session, ordered[(page - 1) * per_page: page * per_page], cards)
         nearest = [] if ordered else _nearest(session, q, condition, treatment, country,
-                                              region, locality, details, near, radius)
+                                              region, locality, details, near, radius, cards)
         return ClinicResults(items, len(ordered), page, per_page, facets, near, radius, nearest)
     total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
                                       locality, details, sort, page, per_page)
@@ -253,81 +255,187 @@ def _find_listed(session, q, condition, treatment, country, region, locality, de
 
 
 def _find_near(session, q, condition, treatment, country, region, locality, details,
-               near: Place, radius: float,
-               sort: str) -> tuple[list[tuple[int, int, float]], Facets]:
-    """Every match within the radius as (clinic id, nearest location id, km), sorted."""
-    # The place filters go on the boxed location rows themselves, which implies the clinic
-    # has a location there: no separate "clinic has such a location" subquery.
-    filters = _clinic_filters(session, q, condition, treatment, [], details, few_rows=True)
-    location_filters = _location_filters(country, region, locality, details)
-    best, regions = _within(session, [*filters, *location_filters], near, radius)
-    ordered = _sorted_near(best, sort)
-    return ordered, _near_facets(session, set(best), regions)
+               near: Place, radius: float, sort: str) -> tuple[list["Match"], Facets]:
+    """Every match within the radius, sorted, and the facets counted over them."""
+    circle = _search_circle(session, q, condition, treatment, country, region, locality,
+                            details, wide=True)
+    found = _within(session, circle, near, radius)
+    return _sorted_near(found, sort), _near_facets(session, found)
 
 
 def _nearest(session, q, condition, treatment, country, region, locality, details,
-             near: Place, radius: float) -> list[ClinicHit]:
+             near: Place, radius: float, cards: bool) -> list[ClinicHit]:
     """The few matches nearest to `near`, all beyond `radius` (a search found none within)."""
+    circle = _search_circle(session, q, condition, treatment, country, region, locality,
+                            details, wide=False)
+    found: list[Match] = []
+    for step in (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1]):
+        found = _within(session, circle, near, step)
+        if len(found) >= NEAREST_COUNT:
+            break
+    return _hits(session, _sorted_near(found, "distance")[:NEAREST_COUNT], cards)
+
+
+class Card(NamedTuple):
+    """What a result card shows of a clinic (the attributes of `Clinic` it reads)."""
+
+    id: int
+    slug: str
+    name: str
+    status: str
+    phone: str | None
+    treatments: tuple[str, ...]
+    conditions: tuple[str, ...]
+
+
+class CardLocation(NamedTuple):
+    """What a result card and a map show of a location (the attributes of `Location`)."""
+
+    id: int
+    street: str | None
+    locality: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    latitude: float
+    longitude: float
+
+
+@dataclass
+class Match:
+    """A clinic with a location within the circle: its nearest such location's row, the
+    distance to it (km), and the rows of all its locations within the circle."""
+
+    km: float
+    row: object
+    rows: list = field(default_factory=list)
+
+
+def _terms_text():
+    """A clinic's term slugs, space-separated (a subquery correlated to the clinic's row)."""
+    return (select(func.aggregate_strings(clinic_terms.c.term_slug, " "))
+            .where(clinic_terms.c.clinic_id == Clinic.id).scalar_subquery().label("terms"))
+
+
+def _circle_columns():
+    """What finding and sorting the clinics within a circle reads of each location."""
+    return (Location.id, Location.clinic_id, Location.latitude, Location.longitude,
+            Clinic.name, Clinic.last_verified)
+
+
+def _card_columns():
+    """What a card shows and the facets count, besides the circle's columns."""
+    return (Location.street, Location.locality, Location.region, Location.postal_code,
+            Location.country, cast(Location.hours, Text).label("hours"), Clinic.slug,
+            Clinic.status, Clinic.phone, cast(Clinic.payment, Text).label("payment"),
+            cast(Clinic.languages, Text).label("languages"), Clinic.telehealth,
+            Clinic.accepting_new_patients, _terms_text())
+
+
+@cached
+def _search_circle(session, q, condition, treatment, country, region, locality, details,
+                   wide: bool) -> Select:
+    """The circle statement of a search (see `_circle_statement`), built once per question
+    and directory version: building a statement costs more than SQLite takes to run it."""
+    # The place filters go on the boxed location rows themselves, which implies the clinic
+    # has a location there: no separate "clinic has such a location" subquery.
     filters = _clinic_filters(session, q, condition, treatment, [], details, few_rows=True)
     filters += _location_filters(country, region, locality, details)
-    best: dict = {}
-    for step in (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1]):
-        best, _regions = _within(session, filters, near, step)
-        if len(best) >= NEAREST_COUNT:
-            break
-    return _hits(session, _sorted_near(best, "distance")[:NEAREST_COUNT])
+    return _circle_statement(session, filters, wide)
 
 
-def _within(session, filters: list, near: Place, radius: float) -> tuple[dict, dict]:
-    """Clinics matching `filters` with a location within the radius: clinic id -> (nearest
-    location id, km, name, last verified), and clinic id -> the regions of those locations."""
-    box = in_box(session.get_bind().dialect.name, *bounding_box(near.lat, near.lon, radius))
-    rows = session.execute(
-        select(Location.id, Location.clinic_id, Location.latitude, Location.longitude,
-               Location.region, Clinic.name, Clinic.last_verified)
-        .join(Clinic, Clinic.id == Location.clinic_id)
-        .where(*filters, box))
-    best: dict[int, tuple] = {}
-    regions: dict[int, set[str]] = {}
-    for location_id, clinic_id, lat, lon, region, name, verified in rows:
-        distance = haversine_km(near.lat, near.lon, lat, lon)
-        if distance > radius:
-            continue
-        if region:
-            regions.setdefault(clinic_id, set()).add(region)
-        if clinic_id not in best or distance < best[clinic_id][1]:
-            best[clinic_id] = (location_id, distance, name, verified)
-    return best, regions
+def _circle_statement(session, filters: list, wide: bool) -> Select:
+    """The locations in a box (its corners are the parameters of `box_condition`) of clinics
+    matching `filters`. `wide` reads, in the same query, all that their cards and the facets
+    need (a search counts facets over every match; nearby clinics and nearest matches read the
+    cards of a few afterwards)."""
+    columns = (*_circle_columns(), *(_card_columns() if wide else ()))
+    return (select(*columns).join(Clinic, Clinic.id == Location.clinic_id)
+            .where(*filters, box_condition(session.get_bind().dialect.name)))
 
 
-def _sorted_near(best: dict, sort: str) -> list[tuple[int, int, float]]:
-    """(clinic id, location id, km rounded to 0.1) by distance, name or last verified."""
+def _within(session, circle: Select, near: Place, radius: float, **params) -> list[Match]:
+    """The clinics the circle statement finds with a location within the radius."""
+    found: dict[int, Match] = {}
+    for part in box_parts(*bounding_box(near.lat, near.lon, radius)):  # two at the antimeridian
+        for row in session.execute(circle, {**part, **params}):
+            distance = haversine_km(near.lat, near.lon, row.latitude, row.longitude)
+            if distance > radius:
+                continue
+            match = found.get(row.clinic_id)
+            if match is None:
+                match = found[row.clinic_id] = Match(distance, row)
+            elif distance < match.km:
+                match.km, match.row = distance, row
+            match.rows.append(row)
+    return list(found.values())
+
+
+def _sorted_near(found: list[Match], sort: str) -> list[Match]:
+    """The matches by distance, name or last verified (distances rounded to 0.1 km)."""
     if sort == "verified":
-        def key(item):
-            verified = item[1][3]
+        def key(match):
+            verified = match.row.last_verified
             return (verified is None, -(verified.timestamp() if verified else 0),
-                    item[1][2], item[0])
+                    match.row.name, match.row.clinic_id)
     elif sort == "name":
-        def key(item):
-            return (item[1][2], item[0])
+        def key(match):
+            return (match.row.name, match.row.clinic_id)
     else:
-        def key(item):
-            return (item[1][1], item[1][2], item[0])
-    return [(clinic_id, found[0], round(found[1], 1))
-            for clinic_id, found in sorted(best.items(), key=key)]
+        def key(match):
+            return (match.km, match.row.name, match.row.clinic_id)
+    return sorted(found, key=key)
 
 
-def _hits(session: Session, chosen: list[tuple[int, int, float]]) -> list[ClinicHit]:
-    """(clinic id, location id, km) as loaded hits, in this order."""
+def _hits(session: Session, chosen: list[Match], cards: bool) -> list[ClinicHit]:
+    """The matches as hits, in this order: cards (read with the matches, or now), or loaded
+    clinics."""
+    if cards:
+        kinds = _ancestors(session)[0]
+        rows = [match.row for match in chosen]
+        if rows and "slug" not in rows[0]._fields:
+            wide = {row.id: row for row in session.execute(
+                _cards_statement(session), {"ids": [row.id for row in rows]})}
+            rows = [wide.get(row.id) for row in rows]
+        return [ClinicHit(_card(row, kinds), _card_location(row), round(match.km, 1))
+                for match, row in zip(chosen, rows, strict=True)
+                if row is not None]  # deleted since: the next request has a new version
     clinics = {clinic.id: clinic for clinic in
-               _load_clinics(session, [clinic_id for clinic_id, _, _ in chosen])}
+               _load_clinics(session, [match.row.clinic_id for match in chosen])}
     items = []
-    for clinic_id, location_id, distance in chosen:
-        clinic = clinics.get(clinic_id)
-        if clinic is not None:  # deleted since: the next request has a new version anyway
-            location = next((loc for loc in clinic.locations if loc.id == location_id), None)
-            items.append(ClinicHit(clinic, location, distance))
+    for match in chosen:
+        clinic = clinics.get(match.row.clinic_id)
+        if clinic is not None:
+            location = next((loc for loc in clinic.locations if loc.id == match.row.id), None)
+            items.append(ClinicHit(clinic, location, round(match.km, 1)))
     return items
+
+
+@cached
+def _cards_statement(session) -> Select:
+    """The card rows of the locations whose ids are the parameter `ids`."""
+    return (select(*_circle_columns(), *_card_columns())
+            .join(Clinic, Clinic.id == Location.clinic_id)
+            .where(Location.id.in_(bindparam("ids", expanding=True))))
+
+
+@cached
+def _nearby_circle(session) -> Select:
+    """The circle statement of other clinics near one (parameter `clinic_id`)."""
+    return _circle_statement(session, [*LISTED, Clinic.id != bindparam("clinic_id")],
+                             wide=False)
+
+
+def _card(row, kinds: dict[str, str]) -> Card:
+    slugs = sorted((row.terms or "").split())
+    return Card(row.clinic_id, row.slug, row.name, row.status, row.phone,
+                tuple(slug for slug in slugs if kinds.get(slug) == "treatment"),
+                tuple(slug for slug in slugs if kinds.get(slug) == "condition"))
+
+
+def _card_location(row) -> CardLocation:
+    return CardLocation(row.id, row.street, row.locality, row.region, row.postal_code,
+                        row.country, row.latitude, row.longitude)
 
 
 def _load_clinics(session: Session, ids: list[int]) -> list[Clinic]:
@@ -407,28 +515,50 @@ def _facets(session: Session, filters: list, location_filters: list) -> Facets:
     return facets
 
 
-def _near_facets(session, matched: set[int], regions: dict[int, set[str]]) -> Facets:
-    """Facet counts over the clinics found within the radius (their ids are known)."""
-    kinds, pairs = _ancestors(session)
-    ancestors: dict[str, list[str]] = {}
-    for term, ancestor in pairs:
-        ancestors.setdefault(term, []).append(ancestor)
-    sets: dict[str, set[int]] = {}
-    ids = sorted(matched)
-    for start in range(0, len(ids), ID_CHUNK):  # bound parameters have a per-statement limit
-        for clinic_id, slug in session.execute(
-                select(clinic_terms.c.clinic_id, clinic_terms.c.term_slug)
-                .where(clinic_terms.c.clinic_id.in_(ids[start:start + ID_CHUNK]))):
-            for ancestor in ancestors.get(slug, [slug]):
-                sets.setdefault(ancestor, set()).add(clinic_id)
+def _near_facets(session, found: list[Match]) -> Facets:
+    """Facet counts over the clinics found within the radius, from the rows the circle query
+    read: their terms (counted up the taxonomy), what each states, and the regions and open
+    days of their locations within the circle (a clinic counts once for each)."""
+    kinds = _ancestors(session)[0]
+    ancestry = _ancestry(session)
+    terms, regions, days = Counter(), Counter(), Counter()
+    payment, languages = Counter(), Counter()
     facets = Facets()
-    _split_terms(facets, kinds, ((slug, len(ids)) for slug, ids in sets.items()))
-    for found in regions.values():
-        for region in found:
-            facets.regions[region] = facets.regions.get(region, 0) + 1
-    for start in range(0, len(ids), ID_CHUNK):
-        _count_details(session, facets, [Clinic.id.in_(ids[start:start + ID_CHUNK])], [])
+    for match in found:
+        row = match.row
+        terms.update({ancestor for slug in (row.terms or "").split()
+                      for ancestor in ancestry.get(slug, (slug,))})
+        payment.update(_json_tokens(row.payment))
+        languages.update(_json_tokens(row.languages))
+        facets.telehealth += 1 if row.telehealth else 0
+        facets.accepting_new_patients += 1 if row.accepting_new_patients else 0
+        regions.update({location.region for location in match.rows if location.region})
+        days.update({day for location in match.rows for day in _open_days(location.hours)})
+    _split_terms(facets, kinds, terms.items())
+    facets.regions, facets.payment = dict(regions), dict(payment)
+    facets.languages, facets.days = dict(languages), dict(days)
     return facets
+
+
+@cached
+def _ancestry(session: Session) -> dict[str, tuple[str, ...]]:
+    """Each term with the terms above it and itself (a clinic's term counts for each)."""
+    ancestry: dict[str, list[str]] = {}
+    for term, ancestor in _ancestors(session)[1]:
+        ancestry.setdefault(term, []).append(ancestor)
+    return {term: tuple(ancestors) for term, ancestors in ancestry.items()}
+
+
+@lru_cache(maxsize=1024)
+def _json_tokens(text: str | None) -> frozenset[str]:
+    """The strings of a JSON list column's text (few distinct texts: payment, languages)."""
+    return frozenset(json.loads(text or "[]"))
+
+
+@lru_cache(maxsize=4096)
+def _open_days(hours: str | None) -> tuple[str, ...]:
+    """The days a location's hours (JSON text) name, as the open-day filter reads them."""
+    return tuple(day for day in DAYS if f'"{day}"' in (hours or ""))
 
 
 def _count_details(session, facets: Facets, filters: list, location_filters: list) -> None:
@@ -575,12 +705,18 @@ def place_name(code: str) -> str:
 @cached
 def get_clinic(session: Session, slug: str) -> Clinic | None:
     """A published clinic by slug, with its locations, terms and source records loaded."""
+    return session.scalar(_CLINIC_BY_SLUG, {"slug": slug})
+
+
+def _clinic_by_slug() -> Select:
     from models import SourceRecord
 
-    return session.scalar(
-        select(Clinic).where(Clinic.slug == slug, Clinic.state == PUBLISHED)
-        .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
-                 selectinload(Clinic.source_records).joinedload(SourceRecord.source)))
+    return (select(Clinic).where(Clinic.slug == bindparam("slug"), Clinic.state == PUBLISHED)
+            .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
+                     selectinload(Clinic.source_records).joinedload(SourceRecord.source)))
+
+
+_CLINIC_BY_SLUG = _clinic_by_slug()  # built once: building took as long as running it
 
 
 @cached
@@ -608,8 +744,8 @@ def get_resource(session: Session, slug: str) -> Resource | None:
 
 def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
                    radius_km: float = 100) -> list[ClinicHit]:
-    """Other published clinics closest to the clinic's first located address (no facets:
-    a clinic page only lists a few)."""
+    """Other published clinics closest to the clinic's first located address, as cards (no
+    facets: a clinic page only lists a few)."""
     location = next((loc for loc in clinic.locations if loc.latitude is not None), None)
     if location is None:
         return []
@@ -617,10 +753,10 @@ def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
                   location.region)
     # Widen the circle until it holds enough: in a city the first one does, and reads few rows.
     for radius in (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km):
-        best, _regions = _within(session, [*LISTED, Clinic.id != clinic.id], place, radius)
-        if len(best) >= limit:
+        found = _within(session, _nearby_circle(session), place, radius, clinic_id=clinic.id)
+        if len(found) >= limit:
             break
-    return _hits(session, _sorted_near(best, "distance")[:limit])
+    return _hits(session, _sorted_near(found, "distance")[:limit], cards=True)
 
 
 class TermLabel(NamedTuple):
