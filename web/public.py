@@ -300,10 +300,10 @@ def _clinic_page(slug: str, form: ReportForm, status: int = 200, error: str | No
         return redirect(url_for("public.clinic", slug=merged), 301)
     terms = queries.term_labels(session)
     sources = {}
-    for record in clinic.source_records:
-        url = http_url(record.url)
+    for record_url, source_name in clinic.sources:
+        url = http_url(record_url)
         if url:
-            sources.setdefault(url, record.source.name if record.source else None)
+            sources.setdefault(url, source_name)
     at = details.now()
     nearby = queries.nearby_clinics(session, clinic)
     return render_template(

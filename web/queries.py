@@ -23,13 +23,25 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import pycountry
 from sqlalchemy import Select, Text, bindparam, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from models import MERGED, PUBLISHED, Clinic, Location, Resource, Term, clinic_terms, resource_terms
+from models import (
+    MERGED,
+    PUBLISHED,
+    Clinic,
+    Location,
+    Resource,
+    Source,
+    SourceRecord,
+    Term,
+    clinic_terms,
+    resource_terms,
+)
 from models.spatial import box_condition, box_parts
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
@@ -702,21 +714,48 @@ def place_name(code: str) -> str:
     return getattr(found, "common_name", None) or found.name
 
 
+class ClinicPage(SimpleNamespace):
+    """A published clinic as its page and the API show it: its columns as attributes, its
+    `locations` (their columns, in id order), `terms` (`TermLabel`s) and `sources` ((url,
+    source name or None) of the records it came from)."""
+
+    @property
+    def treatments(self) -> list[str]:
+        return sorted(term.slug for term in self.terms if term.kind == "treatment")
+
+    @property
+    def conditions(self) -> list[str]:
+        return sorted(term.slug for term in self.terms if term.kind == "condition")
+
+
 @cached
-def get_clinic(session: Session, slug: str) -> Clinic | None:
-    """A published clinic by slug, with its locations, terms and source records loaded."""
-    return session.scalar(_CLINIC_BY_SLUG, {"slug": slug})
+def get_clinic(session: Session, slug: str) -> ClinicPage | None:
+    """A published clinic by slug, read with four Core statements built once (the ORM's
+    loading took four times as long)."""
+    row = session.execute(_CLINIC_BY_SLUG, {"slug": slug}).one_or_none()
+    if row is None:
+        return None
+    labels = term_labels(session)
+    owner = {"clinic_id": row.id}
+    return ClinicPage(
+        **row._mapping,
+        locations=[SimpleNamespace(**location._mapping)
+                   for location in session.execute(_CLINIC_LOCATIONS, owner)],
+        terms=[labels[slug] for slug in session.scalars(_CLINIC_TERMS, owner)
+               if slug in labels],
+        sources=[tuple(source) for source in session.execute(_CLINIC_SOURCES, owner)])
 
 
-def _clinic_by_slug() -> Select:
-    from models import SourceRecord
-
-    return (select(Clinic).where(Clinic.slug == bindparam("slug"), Clinic.state == PUBLISHED)
-            .options(selectinload(Clinic.locations), selectinload(Clinic.terms),
-                     selectinload(Clinic.source_records).joinedload(SourceRecord.source)))
-
-
-_CLINIC_BY_SLUG = _clinic_by_slug()  # built once: building took as long as running it
+_CLINIC_BY_SLUG = select(*Clinic.__table__.c).where(Clinic.slug == bindparam("slug"),
+                                                    Clinic.state == PUBLISHED)
+_CLINIC_LOCATIONS = (select(*Location.__table__.c)
+                     .where(Location.clinic_id == bindparam("clinic_id")).order_by(Location.id))
+_CLINIC_TERMS = select(clinic_terms.c.term_slug).where(
+    clinic_terms.c.clinic_id == bindparam("clinic_id")).order_by(clinic_terms.c.term_slug)
+_CLINIC_SOURCES = (select(SourceRecord.url, Source.name)
+                   .outerjoin(Source, Source.id == SourceRecord.source_id)
+                   .where(SourceRecord.clinic_id == bindparam("clinic_id"))
+                   .order_by(SourceRecord.id))
 
 
 @cached
