@@ -30,7 +30,21 @@ resource_terms = Table(
 )
 
 
-class TaggedEntry:
+class TermKinds:
+    """`treatments` and `conditions`: the sorted slugs of the entry's `terms` of each kind."""
+
+    terms: list
+
+    @property
+    def treatments(self) -> list[str]:
+        return sorted(t.slug for t in self.terms if t.kind == "treatment")
+
+    @property
+    def conditions(self) -> list[str]:
+        return sorted(t.slug for t in self.terms if t.kind == "condition")
+
+
+class TaggedEntry(TermKinds):
     """The columns and behaviour clinics and resources share: slug, review state, locks,
     provenance, dates; terms split by kind."""
 
@@ -46,14 +60,6 @@ class TaggedEntry:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     terms: list[Term]
-
-    @property
-    def treatments(self) -> list[str]:
-        return sorted(t.slug for t in self.terms if t.kind == "treatment")
-
-    @property
-    def conditions(self) -> list[str]:
-        return sorted(t.slug for t in self.terms if t.kind == "condition")
 
     def is_locked(self, field: str) -> bool:
         return field in (self.locked_fields or [])

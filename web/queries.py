@@ -42,6 +42,7 @@ from models import (
     clinic_terms,
     resource_terms,
 )
+from models.directory import TermKinds
 from models.spatial import box_condition, box_parts
 from models.taxonomy import with_descendants
 from reliefmap.geocode import Place
@@ -714,18 +715,10 @@ def place_name(code: str) -> str:
     return getattr(found, "common_name", None) or found.name
 
 
-class ClinicPage(SimpleNamespace):
+class ClinicPage(TermKinds, SimpleNamespace):
     """A published clinic as its page and the API show it: its columns as attributes, its
     `locations` (their columns, in id order), `terms` (`TermLabel`s) and `sources` ((url,
     source name or None) of the records it came from)."""
-
-    @property
-    def treatments(self) -> list[str]:
-        return sorted(term.slug for term in self.terms if term.kind == "treatment")
-
-    @property
-    def conditions(self) -> list[str]:
-        return sorted(term.slug for term in self.terms if term.kind == "condition")
 
 
 @cached
