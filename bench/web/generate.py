@@ -148,7 +148,15 @@ def generate(database_url: str, config: Config, count: int, seed: int = 1) -> in
                 connection.exec_driver_sql(
                     "SELECT count(reliefmap_refresh_clinic_search(id)) FROM clinics")
                 connection.exec_driver_sql("UPDATE search_version SET version = version + 1")
-            connection.exec_driver_sql("ANALYZE")
+            else:
+                connection.exec_driver_sql("ANALYZE")
+        if postgresql:
+            # VACUUM too, as autovacuum would by the time a live database had this many rows:
+            # without the visibility map an index-only scan reads the table (a dense near
+            # question took 33 ms instead of 19 ms at 100,000 clinics).
+            with database.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
         with database.read_session() as session:
             return session.scalar(select(func.count()).select_from(Clinic))
     finally:
