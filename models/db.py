@@ -29,13 +29,24 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for the URL, with the SQLite connection settings applied."""
+def _no_parallel_workers(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+        dbapi_connection.commit()
+
+
+def make_engine(url: str, parallel_queries: bool = True, **kwargs) -> Engine:
+    """An engine for the URL, with the SQLite connection settings applied. Without
+    `parallel_queries`, PostgreSQL runs each query in its own process only."""
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql" and not parallel_queries:
+        _no_parallel_workers(engine)
     return engine
 
 
@@ -44,7 +55,7 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, **engine_kwargs)  # parallel_queries, create_engine's
         self.read_session = sessionmaker(self.engine, expire_on_commit=False)
         self.write_session = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)

@@ -110,3 +110,16 @@ def test_a_lease_held_by_a_dead_process_of_this_host_is_free_at_once(database):
     with database.write_session.begin() as session:
         assert not acquire_lease(session, "demo", "elsewhere:7", timedelta(minutes=2))
         assert lease_holder(session, "demo") == alive
+
+
+def test_the_site_asks_postgresql_for_no_parallel_workers(database, app):
+    """A page's queries are small: a parallel worker cost more than the query it served."""
+    site = app.extensions["database"].engine
+    with site.connect() as connection, database.engine.connect() as default:
+        if site.dialect.name == "postgresql":
+            assert connection.exec_driver_sql(
+                "SHOW max_parallel_workers_per_gather").scalar() == "0"
+            assert default.exec_driver_sql(  # crawls and tools keep the server's setting
+                "SHOW max_parallel_workers_per_gather").scalar() != "0"
+        else:  # nothing to ask of SQLite, whose connections keep their own settings
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -50,7 +50,10 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
     )
     if test_config:
         app.config.update(test_config)
-    db.init_app(app, Database(app.config.get("DATABASE_URL", config.database_url)))
+    # A page's queries are small: starting a parallel worker for one (PostgreSQL plans one for
+    # a near question's box) took longer than the query, on cores the other requests need.
+    db.init_app(app, Database(app.config.get("DATABASE_URL", config.database_url),
+                              parallel_queries=False))
     if config.web.proxy_hops:
         hops = config.web.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
