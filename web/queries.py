@@ -59,7 +59,7 @@ PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts b
 # What lists and counts show: published clinics that have not closed for good (a closed
 # clinic's own page stays, saying so, for those who kept its address).
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
-NEARBY_STEPS_KM = (1, 5, 20)
+NEARBY_STEPS_KM = (0.5, 2, 8, 30)
 # When nothing matches within the radius, the nearest matches are looked for in circles that
 # double (each reads about four times the rows of the one before, so a near miss stays cheap);
 # the last one (half the earth's circumference) holds every located clinic.
