@@ -320,10 +320,12 @@ def is_article(nodes: list[dict], tree) -> bool:
     if " page " in body_class or " page-template-default " in body_class:
         return False
     og_type = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
-    byline = tree.xpath('//meta[@name="author" or @property="article:author"] | //*[@rel="author"]'
-                        ' | //*[contains(@class, "byline")] | //article//time')
-    published = tree.xpath('//meta[@property="article:published_time"]')
-    return bool(byline) and (bool(published) or og_type in ("article", "news"))
+    if og_type not in ("article", "news") and not tree.xpath(
+            '//meta[@property="article:published_time"]'):
+        return False
+    return bool(tree.xpath('//meta[@name="author" or @property="article:author"]'
+                           ' | //*[@rel="author"] | //*[contains(@class, "byline")]'
+                           ' | //article//time'))
 
 
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
