@@ -119,7 +119,12 @@ class AddressBlock:
 def address_text(line: Line) -> str:
     """A line as an address reads: no label in front ("Address:", "(Physical)"), no "(View
     Map)" link label."""
-    text = ADDRESS_LABEL.sub("", BRACKET_LABEL.sub("", line.text))
+    return _address_text(line.text)
+
+
+@lru_cache(maxsize=4096)  # each line is read as the end of an address and as a line above one
+def _address_text(text: str) -> str:
+    text = ADDRESS_LABEL.sub("", BRACKET_LABEL.sub("", text))
     if MAP_LABEL.search(text):
         text = MAP_LABEL.sub("", text)
     return text.strip(" ,")
