@@ -122,8 +122,10 @@ def page_nodes(tree, html_text: str, url: str) -> list[dict]:
     syntaxes = [syntax for syntax, xpath in (("microdata", "//*[@itemscope]"),
                                              ("rdfa", "//*[@typeof]"))
                 if tree.xpath(xpath)]
+    # Microdata is read from the page's tree; RDFa needs extruct's own DOM parse of the text.
+    source = tree if syntaxes == ["microdata"] else html_text
     try:
-        data = extruct.extract(html_text, base_url=url, syntaxes=syntaxes, uniform=True,
+        data = extruct.extract(source, base_url=url, syntaxes=syntaxes, uniform=True,
                                errors="ignore") if syntaxes else {}
     except Exception:  # extruct raises whatever its parsers raise on broken markup
         data = {}
