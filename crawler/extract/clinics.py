@@ -30,9 +30,11 @@ def selector_record(page: Page, selectors: dict | None, country: str) -> dict:
 
 
 def extract_clinics(html: str | bytes, url: str, *, selectors: dict | None = None,
-                    country: str = "US", encoding: str | None = None) -> list[ClinicItem]:
-    """The clinic records a page yields; none for articles and pages without a clinic address."""
-    page = Page(html, url, encoding)
+                    country: str = "US", encoding: str | None = None,
+                    tree=None) -> list[ClinicItem]:
+    """The clinic records a page yields; none for articles and pages without a clinic address.
+    `tree` is the page's lxml tree when the caller parsed it already."""
+    page = Page(html, url, encoding, tree)
     if not_a_clinic_page(page):
         return []
     readings = reconcile(

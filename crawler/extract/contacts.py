@@ -68,7 +68,7 @@ def _tel_links(line: Line) -> list[str]:
 
 def _numbers(text: str, country: str) -> list[tuple[int, str]]:
     """(position, number) of each phone number written in a text."""
-    digits = sum(character.isdigit() for character in text)
+    digits = sum(map(str.isdigit, text))
     if digits < 3:
         return []  # a phone number has more digits (even "1-800-RELIEF-1")
     matches = []

@@ -49,6 +49,7 @@ PER = [
     ("session", re.compile(r"\bsessions?\b|\bvisits?\b|\btreatments?\b|\bfollow[- ]?ups?\b|"
                            r"\b\d+(?:\.\d+)?[- ]?(?:min|mins|minutes?|hr|hrs|hours?)\b", re.I)),
 ]
+DIGIT = re.compile(r"\d")
 PRICE_LIST_SEPARATOR = re.compile(r"\s[·•|;]\s|;\s")
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
                          r"deductible|raise|raised|fund\w*|worth|billion|million)\b", re.I)
@@ -291,7 +292,8 @@ def prices_in(lines: list[str], country: str) -> list[dict]:
     treatment."""
     found = []
     for index, line in enumerate(lines):
-        matches = list(PRICE.finditer(line))
+        # Every price has a digit: a test in C before the pattern's scan of the line.
+        matches = list(PRICE.finditer(line)) if DIGIT.search(line) else []
         if not matches:
             continue
         text = _price_context(lines, index)

@@ -67,6 +67,8 @@ COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?
 LEGAL_SUFFIX = re.compile(r",?\s+(?:llc|l\.l\.c\.|inc\.?|pllc|pc|p\.c\.|ltd\.?|pty\.? ltd\.?|"
                           r"limited|s\.?l\.?|sarl|s\.a\.s\.?)$", re.I)
 LOGO = re.compile(r"logo|brand", re.I)
+HOME_PAGE_NAMES = ("", ".", "..", "index.html", "index.php")
+SITE_ALONE = re.compile(r"^(?:[a-z][a-z\d+.-]*:)?//[^/]*$", re.I)
 NAME_EDGES = re.compile(r"^[\s|·•:–—-]+|[\s|·•:–—-]+$")
 
 
@@ -154,12 +156,23 @@ def _home_link_texts(tree, url: str) -> list[str]:
     home = home_url(url)
     found = []
     for link in tree.xpath("//a[@href]"):
-        target = urljoin(url, link.get("href").strip())
+        href = link.get("href").strip()
+        if not _may_lead_home(href):
+            continue
+        target = urljoin(url, href)
         if target.split("#")[0] in (home, home + "index.html", home + "index.php", home[:-1]):
             text = clean_text(link.text_content()) or clean_text(link.xpath("string(.//img/@alt)"))
             if text and text.lower() not in ("home", "logo", "accueil", "inicio"):
                 found.append(text)
     return found
+
+
+def _may_lead_home(href: str) -> bool:
+    """Whether a link may resolve to a site's home page: its path ends in "/", "index.html" or
+    "index.php" (or ".", "..", nothing), or it names the site alone ("https://clinic.com").
+    Resolving only those spares resolving every link of a page."""
+    path = href.split("#")[0].split("?")[0]
+    return path.rsplit("/", 1)[-1] in HOME_PAGE_NAMES or bool(SITE_ALONE.match(path))
 
 
 def _logo_alts(tree) -> list[str]:

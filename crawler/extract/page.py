@@ -53,10 +53,12 @@ def best_spelling(name: str, names: list[str]) -> str:
 class Page:
     """What every extraction step reads from one page."""
 
-    def __init__(self, body: str | bytes, url: str, encoding: str | None = None):
+    def __init__(self, body: str | bytes, url: str, encoding: str | None = None, tree=None):
+        """`tree`: the page parsed already (a crawl's response parsed for its links), else the
+        page is parsed here."""
         self.url = url
         self.html = decode(body, encoding)
-        self.tree = structured.parse_tree(self.html)
+        self.tree = tree if tree is not None else structured.parse_tree(self.html)
         body_element = self.tree.find("body")
         self.lines: list[Line] = page_lines(body_element if body_element is not None
                                             else self.tree)

@@ -122,8 +122,10 @@ def page_nodes(tree, html_text: str, url: str) -> list[dict]:
     syntaxes = [syntax for syntax, xpath in (("microdata", "//*[@itemscope]"),
                                              ("rdfa", "//*[@typeof]"))
                 if tree.xpath(xpath)]
+    # Microdata is read from the page's tree; RDFa needs extruct's own DOM parse of the text.
+    source = tree if syntaxes == ["microdata"] else html_text
     try:
-        data = extruct.extract(html_text, base_url=url, syntaxes=syntaxes, uniform=True,
+        data = extruct.extract(source, base_url=url, syntaxes=syntaxes, uniform=True,
                                errors="ignore") if syntaxes else {}
     except Exception:  # extruct raises whatever its parsers raise on broken markup
         data = {}
@@ -320,10 +322,12 @@ def is_article(nodes: list[dict], tree) -> bool:
     if " page " in body_class or " page-template-default " in body_class:
         return False
     og_type = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
-    byline = tree.xpath('//meta[@name="author" or @property="article:author"] | //*[@rel="author"]'
-                        ' | //*[contains(@class, "byline")] | //article//time')
-    published = tree.xpath('//meta[@property="article:published_time"]')
-    return bool(byline) and (bool(published) or og_type in ("article", "news"))
+    if og_type not in ("article", "news") and not tree.xpath(
+            '//meta[@property="article:published_time"]'):
+        return False
+    return bool(tree.xpath('//meta[@name="author" or @property="article:author"]'
+                           ' | //*[@rel="author"] | //*[contains(@class, "byline")]'
+                           ' | //article//time'))
 
 
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)

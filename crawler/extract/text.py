@@ -10,7 +10,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.addresses import AddressBlock, address_blocks, place_key, town_lines
+from crawler.extract.addresses import (
+    AddressBlock,
+    address_blocks,
+    distinct_blocks,
+    place_key,
+    street_blocks,
+    town_lines,
+)
 from crawler.extract.contacts import (
     cloudflare_emails,
     emails_in,
@@ -78,8 +85,9 @@ def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock],
     location pages of any site, and wherever it is under a clinic's name that the domain spells
     (a support group's footer address is no clinic).
     """
-    blocks = address_blocks(page.content, country)
-    cards = card_towns(page.content, blocks, country)
+    written = street_blocks(page.content, country)
+    blocks = distinct_blocks(written)
+    cards = card_towns(page.content, blocks, country, {block.end for block in written})
     if blocks or cards:
         return page.content, sorted(blocks + cards, key=lambda block: block.start), False
     blocks = address_blocks(page.lines, country)
@@ -90,12 +98,14 @@ def blocks_of(page: Page, country: str) -> tuple[list[Line], list[AddressBlock],
     return page.lines, blocks, True
 
 
-def card_towns(lines: list[Line], blocks: list[AddressBlock], country: str) -> list[AddressBlock]:
+def card_towns(lines: list[Line], blocks: list[AddressBlock], country: str,
+               street_ends: set[int]) -> list[AddressBlock]:
     """Directory cards that give a town and postcode but no street, each under its own title:
-    on a page of several such cards, or under a title that names a clinic."""
+    on a page of several such cards, or under a title that names a clinic. `street_ends`: the
+    lines that end a street address."""
     taken = {index for block in blocks for index in range(block.start, block.end + 1)}
     cards = []
-    for town in town_lines(lines, country):
+    for town in town_lines(lines, street_ends, country):
         if town.start in taken:
             continue
         title = _card_title(lines, town.start, max(0, town.start - 3))

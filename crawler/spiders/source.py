@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import SitemapSpider
 
@@ -141,8 +141,10 @@ class SourceSpider(SitemapSpider):
             self.crawler.signals.send_catch_log(page_unchanged, url=response.url)
             return
         if self.source.kind == "clinics":
-            items = extract_clinics(response.body, response.url, selectors=self.source.selectors,
-                                    country=self.source.country, encoding=response.encoding)
+            # Scrapy's parse of the page, which the link extractor reads too: parsed once.
+            tree = response.selector.root if isinstance(response, HtmlResponse) else None
+            items = extract_clinics(response.text, response.url, selectors=self.source.selectors,
+                                    country=self.source.country, tree=tree)
         else:
             items = extract_resources(response.body, response.url, content_type=content_type)
         yield from self.keyed(items, response.url)
