@@ -157,6 +157,23 @@ def test_cards_read_with_the_circle_show_what_the_loaded_clinics_show(session, q
     assert (cards.total, cards.facets) == (loaded.total, loaded.facets)
 
 
+@pytest.mark.parametrize("place, count, wanted", [
+    ("10001", 2, {}), ("10001", 5, {"condition": "neuropathic-pain"}),
+    ("Toronto", 3, {"treatment": "ketamine-iv-infusion"}), ("Vancouver", 10, {}),
+])
+def test_the_nearest_clinics_are_the_first_of_a_search_of_the_whole_radius(session, place,
+                                                                              count, wanted):
+    near = geocode_place(place)
+    searched = queries.find_clinics(session, near=near, radius_km=queries.MAX_RADIUS_KM,
+                                    sort="distance", per_page=count, **wanted)
+    nearest = queries.nearest_clinics(session, near, count, **wanted)
+    assert searched.items
+    assert ([(hit.clinic.slug, hit.location.id, hit.distance_km) for hit in nearest]
+            == [(hit.clinic.slug, hit.location.id, hit.distance_km) for hit in searched.items])
+    cards = queries.nearest_clinics(session, near, count, **wanted, cards=True)
+    assert [card_view(hit) for hit in cards] == [card_view(hit) for hit in nearest]
+
+
 def test_near_facets_count_a_clinic_once_per_term_region_and_day(database, details_directory):
     with database.write_session.begin() as session:
         clinic = session.scalar(select(Clinic).where(Clinic.name == "Manhattan Ketamine Center"))

@@ -197,9 +197,8 @@ def guide(slug: str, kind: str):
     found = guide_for(session, slug, kind, place)
     if found is None:
         abort(404)
-    clinics = ([hit.clinic for hit in queries.find_clinics(
-        session, **{kind: slug}, near=place, radius_km=queries.MAX_RADIUS_KM, sort="distance",
-        per_page=CANDIDATES).items] if place else
+    clinics = ([hit.clinic for hit in queries.nearest_clinics(
+        session, place, CANDIDATES, **{kind: slug})] if place else
         [hit.clinic for hit in queries.find_clinics(
             session, **{kind: slug}, sort=queries.PUBLISHED_SORT, per_page=CANDIDATES).items])
     page_url = _site_url(f"guides.{kind}", [("near", near)], slug=slug)

@@ -33,7 +33,8 @@ def guide(slug: str, kind: str):
         communities=[r for r in found.resources if r.kind in COMMUNITIES],
         reading=[r for r in found.resources if r.kind not in COMMUNITIES],
         feed_url=feeds.guide_feed_url(kind, slug, near_text if place else None),
-        terms=queries.term_labels(session), json_ld=guide_json_ld(found))
+        terms=queries.term_labels(session), json_ld=guide_json_ld(found),
+        max_km=queries.MAX_RADIUS_KM)
 
 
 def guide_json_ld(guide: Guide) -> dict:

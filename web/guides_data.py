@@ -22,7 +22,7 @@ ALSO_OFFERED = 6
 
 @dataclass
 class Guide:
-    """One term's guide; `clinics` is a page of the nearest when a place was given."""
+    """One term's guide; `clinics` are the nearest (within 500 km) when a place was given."""
 
     term: queries.TermLabel
     description: str
@@ -36,7 +36,7 @@ class Guide:
     resources: list[Resource]
     resource_total: int
     linked: set[int] = field(default_factory=set)  # resources that other sources link to
-    clinics: queries.ClinicResults | None = None
+    clinics: list[queries.ClinicHit] | None = None
 
     @property
     def filter_name(self) -> str:
@@ -53,9 +53,7 @@ def guide_for(session: Session, slug: str, kind: str, near: Place | None = None)
     overview = queries.find_clinics(session, **filters, per_page=1)
     clinics = None
     if near is not None:
-        clinics = queries.find_clinics(session, **filters, near=near,
-                                       radius_km=queries.MAX_RADIUS_KM, sort="distance",
-                                       per_page=NEAREST)
+        clinics = queries.nearest_clinics(session, near, NEAREST, **filters, cards=True)
     text, locked, updated_at = _description(session, slug)
     resources, total, linked = ranked_resources(session, slug)
     return Guide(

@@ -7,7 +7,8 @@ Entry points (each takes the caller's session):
   details a clinic states (`DetailFilter`: payment, telehealth, new patients, a day, a language).
 - `find_resources(...)` -> `ResourceResults`: filter by kind, condition and words.
 - `region_counts(...)` -> `list[RegionCount]`: country -> ISO 3166-2 region -> locality.
-- `get_clinic`, `get_resource`, `nearby_clinics`, `term_labels`, `place_name`.
+- `get_clinic`, `get_resource`, `nearby_clinics`, `nearest_clinics`, `term_labels`,
+  `place_name`.
 
 The details are JSON columns: a filter matches a quoted token in their text ('%"medicare"%'),
 which reads the same on SQLite and PostgreSQL; the tokens come from fixed vocabularies, never from
@@ -59,7 +60,7 @@ PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts b
 # What lists and counts show: published clinics that have not closed for good (a closed
 # clinic's own page stays, saying so, for those who kept its address).
 LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
-NEARBY_STEPS_KM = (0.5, 2, 8, 30)
+NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 for a guide
 # When nothing matches within the radius, the nearest matches are looked for in circles that
 # double (each reads about four times the rows of the one before, so a near miss stays cheap);
 # the last one (half the earth's circumference) holds every located clinic.
@@ -281,12 +282,8 @@ def _nearest(session, q, condition, treatment, country, region, locality, detail
     """The few matches nearest to `near`, all beyond `radius` (a search found none within)."""
     circle = _search_circle(session, q, condition, treatment, country, region, locality,
                             details, wide=False)
-    found: list[Match] = []
-    for step in (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1]):
-        found = _within(session, circle, near, step)
-        if len(found) >= NEAREST_COUNT:
-            break
-    return _hits(session, _sorted_near(found, "distance")[:NEAREST_COUNT], cards)
+    steps = (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1])
+    return _hits(session, _closest(session, circle, near, NEAREST_COUNT, steps), cards)
 
 
 class Card(NamedTuple):
@@ -382,6 +379,19 @@ def _within(session, circle: Select, near: Place, radius: float, **params) -> li
                 match.km, match.row = distance, row
             match.rows.append(row)
     return list(found.values())
+
+
+def _closest(session, circle: Select, near: Place, count: int, steps,
+             **params) -> list[Match]:
+    """The `count` matches of the circle statement nearest to `near`: circles widen through
+    `steps` (km) until one holds that many (the last may hold fewer). Exact: whatever the
+    circle holds is nearer than all it leaves out."""
+    found: list[Match] = []
+    for radius in steps:
+        found = _within(session, circle, near, radius, **params)
+        if len(found) >= count:
+            break
+    return _sorted_near(found, "distance")[:count]
 
 
 def _sorted_near(found: list[Match], sort: str) -> list[Match]:
@@ -783,12 +793,22 @@ def nearby_clinics(session: Session, clinic: Clinic, limit: int = 5,
         return []
     place = Place(location.latitude, location.longitude, clinic.name, location.country or "",
                   location.region)
-    # Widen the circle until it holds enough: in a city the first one does, and reads few rows.
-    for radius in (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km):
-        found = _within(session, _nearby_circle(session), place, radius, clinic_id=clinic.id)
-        if len(found) >= limit:
-            break
-    return _hits(session, _sorted_near(found, "distance")[:limit], cards=True)
+    # In a city the first circle holds enough, and reads few rows.
+    steps = (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km)
+    return _hits(session, _closest(session, _nearby_circle(session), place, limit, steps,
+                                   clinic_id=clinic.id), cards=True)
+
+
+def nearest_clinics(session: Session, near: Place, count: int, *,
+                    condition: str | None = None, treatment: str | None = None,
+                    radius_km: float = MAX_RADIUS_KM, cards: bool = False) -> list[ClinicHit]:
+    """The `count` published clinics with the condition / treatment (or a term below it)
+    nearest to `near` within `radius_km`, nearest first, with no total and no facets (a guide
+    lists a few: a search of the whole radius read a city's thousands of matches first)."""
+    circle = _search_circle(session, None, condition, treatment, None, None, None, NO_DETAILS,
+                            wide=False)
+    steps = (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km)
+    return _hits(session, _closest(session, circle, near, count, steps), cards)
 
 
 class TermLabel(NamedTuple):
