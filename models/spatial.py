@@ -7,7 +7,7 @@ world. The R*Tree stores 32-bit floats rounded outwards, so a box finds a supers
 callers measure the true distance of what it finds.
 """
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, bindparam, func, or_, select
+from sqlalchemy import Column, Float, Integer, MetaData, Table, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.directory import Location
@@ -27,10 +27,7 @@ def box_condition(dialect: str) -> ColumnElement:
     """Locations within the box given as the statement's parameters `south`, `north`, `west`
     and `east` (degrees, west <= east, within -180..180; see `box_parts`): one statement, built
     once, serves every box."""
-    return _within_box(dialect, *(bindparam(name, type_=Float) for name in BOX))
-
-
-def _within_box(dialect: str, south, north, west, east) -> ColumnElement:
+    south, north, west, east = (bindparam(name, type_=Float) for name in BOX)
     if dialect == "postgresql":
         return func.point(Location.longitude, Location.latitude).op("<@")(
             func.box(func.point(west, south), func.point(east, north)))
@@ -50,9 +47,3 @@ def box_parts(south: float, north: float, west: float,
         return [*box_parts(south, north, west, 180.0),
                 *box_parts(south, north, -180.0, east - 360)]
     return [dict(zip(BOX, (south, north, west, east), strict=True))]
-
-
-def in_box(dialect: str, south: float, north: float, west: float, east: float) -> ColumnElement:
-    """Locations within latitudes south..north and longitudes west..east (degrees; a box that
-    crosses the antimeridian has west < -180 or east > 180), as one condition."""
-    return or_(*(_within_box(dialect, **part) for part in box_parts(south, north, west, east)))
