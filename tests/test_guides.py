@@ -24,12 +24,20 @@ def test_crps_near_10001_shows_the_nearest_clinics_the_groups_and_the_reading(cl
     assert response.status_code == 200
     page = text_of(response)
     clinics = page[page.index('id="clinics"'):page.index('id="communities"')]
-    assert "Manhattan Ketamine Center" in clinics and re.search(r"\d\.\d km", clinics)
+    assert "Manhattan Ketamine Center" in clinics
+    assert re.search(r"\d\.\d mi \(\d+\.\d km\) away", clinics)  # miles first in the US
     assert "Los Angeles Ketamine Clinic" not in clinics  # 500 km at most, nearest first
     assert "Pending Ketamine Place" not in page and "Pending CRPS Article" not in page
     assert page.index("CRPS Support Circle") < page.index("Living with CRPS: a practical guide")
     assert page.index("RSDSA") < page.index("Living with CRPS: a practical guide")
     assert "Fibromyalgia explained" not in page
+
+
+def test_near_a_canadian_place_the_guide_gives_kilometres_first(client, directory):
+    page = text_of(client.get("/conditions/crps?near=Toronto"))
+    clinics = page[page.index('id="clinics"'):page.index('id="communities"')]
+    assert "Toronto Pain Centre" in clinics
+    assert re.search(r"\d\.\d km \(\d+\.\d mi\) away", clinics)
 
 
 def test_the_guide_page_with_its_css_weighs_under_30_kb(client, directory):

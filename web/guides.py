@@ -9,7 +9,7 @@ from web.cache import cached_page
 from web.db import get_session
 from web.guides_data import COMMUNITIES, Guide, guide_for
 from web.params import text
-from web.public import absolute_url
+from web.public import absolute_url, uses_miles
 
 bp = Blueprint("guides", __name__)
 
@@ -34,7 +34,7 @@ def guide(slug: str, kind: str):
         reading=[r for r in found.resources if r.kind not in COMMUNITIES],
         feed_url=feeds.guide_feed_url(kind, slug, near_text if place else None),
         terms=queries.term_labels(session), json_ld=guide_json_ld(found),
-        max_km=queries.MAX_RADIUS_KM)
+        max_km=queries.MAX_RADIUS_KM, miles=uses_miles(place.country) if place else False)
 
 
 def guide_json_ld(guide: Guide) -> dict:
