@@ -13,6 +13,7 @@ from models.accounts import (
     user_of_login,
 )
 from models.base import Base, utcnow
+from models.counts import FacetCount, rebuild_counts  # its listeners keep the counts
 from models.db import Database, insert_for, make_engine
 from models.directory import (
     CLINIC_STATUSES,
@@ -40,5 +41,6 @@ __all__ = [
     "PUBLISHED", "REJECTED", "RESOURCE_KINDS", "Clinic", "Location", "Resource", "clinic_terms",
     "resource_terms", "CrawlRequest", "CrawlRun", "SourceLease", "acquire_lease", "release_lease",
     "ReviewItem", "Source", "SourceRecord", "Term", "sync_terms", "with_descendants",
-    "NotDuplicate", "GuideLocked", "TermGuide", "TermGuideRevision", "revise_guide",
+    "NotDuplicate", "FacetCount", "rebuild_counts", "GuideLocked", "TermGuide",
+    "TermGuideRevision", "revise_guide",
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 15_000
@@ -68,7 +68,7 @@ class Database:
         self.engine.dispose()
 
 
-def insert_for(session: Session):
+def insert_for(session: Session | Connection):
     """The dialect's INSERT construct, which offers on_conflict_do_update / do_nothing."""
-    name = session.get_bind().dialect.name
+    name = (session.get_bind() if isinstance(session, Session) else session).dialect.name
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[name]

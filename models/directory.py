@@ -94,6 +94,11 @@ class Clinic(TaggedEntry, Base):
         back_populates="clinic")
 
 
+# What lists and counts show: published clinics that have not closed for good (a closed
+# clinic's own page stays, saying so, for those who kept its address).
+LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
+
+
 class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (Index("ix_locations_country_region", "country", "region"),

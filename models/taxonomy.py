@@ -44,3 +44,16 @@ def with_descendants(session: Session, slug: str) -> set[str]:
             found.add(current)
             stack.extend(children.get(current, []))
     return found
+
+
+def term_ancestry(session: Session) -> dict[str, tuple[str, ...]]:
+    """Each term with itself and the terms above it (a clinic's term counts for each)."""
+    parents = dict(session.execute(select(Term.slug, Term.parent_slug)).all())
+    ancestry = {}
+    for slug in parents:
+        chain, current = [], slug
+        while current in parents and current not in chain:  # a cycle stops where it repeats
+            chain.append(current)
+            current = parents[current]
+        ancestry[slug] = tuple(chain)
+    return ancestry

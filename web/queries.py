@@ -35,6 +35,7 @@ from models import (
     MERGED,
     PUBLISHED,
     Clinic,
+    FacetCount,
     Location,
     Resource,
     Source,
@@ -43,9 +44,10 @@ from models import (
     clinic_terms,
     resource_terms,
 )
-from models.directory import TermKinds
+from models.counts import open_days, term_scope
+from models.directory import LISTED, TermKinds
 from models.spatial import box_condition, box_parts
-from models.taxonomy import with_descendants
+from models.taxonomy import term_ancestry, with_descendants
 from reliefmap.geocode import Place
 from web import search
 from web.cache import cached, cached_each
@@ -57,9 +59,6 @@ MAX_RADIUS_KM = 500
 MAX_PER_PAGE = 100
 SORTS = ("name", "distance", "verified")
 PUBLISHED_SORT = "published"  # newest first, for feeds; near a place it sorts by distance
-# What lists and counts show: published clinics that have not closed for good (a closed
-# clinic's own page stays, saying so, for those who kept its address).
-LISTED = (Clinic.state == PUBLISHED, Clinic.status != "closed")
 NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 for a guide
 # When nothing matches within the radius, the nearest matches are looked for in circles that
 # double (each reads about four times the rows of the one before, so a near miss stays cheap);
@@ -194,8 +193,9 @@ def _location_filters(country, region, locality, details: DetailFilter = NO_DETA
 
 def _clinic_filters(session: Session, q, condition, treatment, location_filters,
                     details: DetailFilter, few_rows: bool = False) -> list:
-    """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first), each row's
-    terms are probed (EXISTS) instead of gathering every clinic with the term (IN) first."""
+    """Filters on Clinic. With `few_rows` (a bounding box narrows the rows first, or a list
+    stops after a page), each row's terms and locations are probed (EXISTS) instead of
+    gathering every clinic with the term or in the place (IN) first."""
     filters = [*LISTED, *_detail_filters(details)]
     for slug in (condition, treatment):
         if slug:
@@ -210,7 +210,10 @@ def _clinic_filters(session: Session, q, condition, treatment, location_filters,
     matching = search.matching_ids(session, "clinic", q)
     if matching is not None:
         filters.append(Clinic.id.in_(matching))
-    if location_filters:
+    if location_filters and few_rows:
+        filters.append(exists().where(Location.clinic_id == Clinic.id, *location_filters)
+                       .correlate(Clinic))
+    elif location_filters:
         filters.append(Clinic.id.in_(select(Location.clinic_id).where(*location_filters)))
     return filters
 
@@ -257,15 +260,67 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
 def _find_listed(session, q, condition, treatment, country, region, locality, details, sort,
                  page, per_page) -> tuple[int, list[int], Facets]:
     location_filters = _location_filters(country, region, locality, details)
-    filters = _clinic_filters(session, q, condition, treatment, location_filters, details)
     order = {"verified": [Clinic.last_verified.desc().nulls_last(), Clinic.name, Clinic.id],
              PUBLISHED_SORT: [Clinic.published_at.desc().nulls_last(), Clinic.id.desc()]
              }.get(sort, [Clinic.name, Clinic.id])
+    scope = _scope(q, condition, treatment, country, region, locality, details)
+    if scope is not None:  # the whole directory, a country or a region: counts kept
+        total = _scope_total(session, scope)
+        # Walking the clinics in order and probing each one's places costs about twice as
+        # much a row as gathering the scope's clinics first: walk when the page is reached
+        # in fewer rows (a country's first pages), gather otherwise (a small region).
+        walk = total * total > 2 * _scope_total(session, "") * page * per_page
+        filters = _clinic_filters(session, q, condition, treatment, location_filters, details,
+                                  few_rows=walk)
+        return total, _page_ids(session, filters, order, page, per_page), _scope_facets(
+            session, scope)
+    filters = _clinic_filters(session, q, condition, treatment, location_filters, details)
     total = session.scalar(select(func.count()).select_from(Clinic).where(*filters))
-    ids = list(session.scalars(select(Clinic.id).where(*filters).order_by(*order)
-                               .limit(per_page).offset((page - 1) * per_page)))
-    facets = _facets(session, filters, location_filters)
-    return total, ids, facets
+    return (total, _page_ids(session, filters, order, page, per_page),
+            _facets(session, filters, location_filters))
+
+
+def _page_ids(session, filters: list, order: list, page: int, per_page: int) -> list[int]:
+    return list(session.scalars(select(Clinic.id).where(*filters).order_by(*order)
+                                .limit(per_page).offset((page - 1) * per_page)))
+
+
+def _scope(q, condition, treatment, country, region, locality, details) -> str | None:
+    """The scope of the kept counts (models/counts.py) that a search with these filters
+    counts over, or None when it filters by more than a place or a term."""
+    if search.query_words(q) or locality or details != NO_DETAILS:
+        return None
+    asked = [filter_ for filter_ in (country, region, condition, treatment) if filter_]
+    if len(asked) > 1:
+        return None
+    if condition or treatment:
+        return term_scope(condition or treatment)
+    return (region or country or "").upper()
+
+
+def _scope_total(session, scope: str) -> int:
+    return _kept_counts(session, scope).get("total", {}).get("", 0)
+
+
+@cached
+def _kept_counts(session, scope: str) -> dict[str, dict[str, int]]:
+    """facet -> value -> listed clinics, of one scope of the kept counts."""
+    kept: dict[str, dict[str, int]] = {}
+    for facet, value, clinics in session.execute(
+            select(FacetCount.facet, FacetCount.value, FacetCount.clinics)
+            .where(FacetCount.scope == scope, FacetCount.clinics > 0)):
+        kept.setdefault(facet, {})[value] = clinics
+    return kept
+
+
+def _scope_facets(session, scope: str) -> Facets:
+    kept = _kept_counts(session, scope)
+    facets = Facets(regions=dict(kept.get("region", {})), payment=dict(kept.get("payment", {})),
+                    languages=dict(kept.get("language", {})), days=dict(kept.get("day", {})),
+                    telehealth=kept.get("telehealth", {}).get("", 0),
+                    accepting_new_patients=kept.get("new_patients", {}).get("", 0))
+    _split_terms(facets, _ancestors(session)[0], kept.get("term", {}).items())
+    return facets
 
 
 def _find_near(session, q, condition, treatment, country, region, locality, details,
@@ -488,18 +543,15 @@ def _matching_location(clinic: Clinic, country, region, locality) -> Location | 
 
 
 @cached
+def _ancestry(session: Session) -> dict[str, tuple[str, ...]]:
+    return term_ancestry(session)
+
+
+@cached
 def _ancestors(session: Session) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Each term's kind, and (term, ancestor-or-self) pairs for counting up the hierarchy."""
-    terms = {slug: (kind, parent) for slug, kind, parent in
-             session.execute(select(Term.slug, Term.kind, Term.parent_slug))}
-    pairs = []
-    for slug in terms:
-        current, seen = slug, set()
-        while current in terms and current not in seen:
-            seen.add(current)
-            pairs.append((slug, current))
-            current = terms[current][1]
-    return {slug: kind for slug, (kind, _parent) in terms.items()}, pairs
+    kinds = dict(session.execute(select(Term.slug, Term.kind)).all())
+    return kinds, [(slug, above) for slug, chain in _ancestry(session).items() for above in chain]
 
 
 def _ancestry_table(pairs: list[tuple[str, str]]):
@@ -563,15 +615,6 @@ def _near_facets(session, found: list[Match]) -> Facets:
     return facets
 
 
-@cached
-def _ancestry(session: Session) -> dict[str, tuple[str, ...]]:
-    """Each term with the terms above it and itself (a clinic's term counts for each)."""
-    ancestry: dict[str, list[str]] = {}
-    for term, ancestor in _ancestors(session)[1]:
-        ancestry.setdefault(term, []).append(ancestor)
-    return {term: tuple(ancestors) for term, ancestors in ancestry.items()}
-
-
 @lru_cache(maxsize=1024)
 def _json_tokens(text: str | None) -> frozenset[str]:
     """The strings of a JSON list column's text (few distinct texts: payment, languages)."""
@@ -580,8 +623,7 @@ def _json_tokens(text: str | None) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _open_days(hours: str | None) -> tuple[str, ...]:
-    """The days a location's hours (JSON text) name, as the open-day filter reads them."""
-    return tuple(day for day in DAYS if f'"{day}"' in (hours or ""))
+    return open_days(hours)
 
 
 def _count_details(session, facets: Facets, filters: list, location_filters: list) -> None:
@@ -678,34 +720,37 @@ def region_counts(session: Session, country: str | None = None,
 
 
 def _region_counts(session: Session, country: str | None, region: str | None):
-    filters = [*LISTED, Location.country.is_not(None)]
-    if country:
-        filters.append(Location.country == country.upper())
-    if region:
-        filters.append(Location.region == region.upper())
-    counted = Location.clinic_id.distinct()
-    joined = select().select_from(Location).join(Clinic, Clinic.id == Location.clinic_id)
-    by_country = joined.add_columns(Location.country, func.count(counted)).where(*filters) \
-        .group_by(Location.country)
-    by_region = joined.add_columns(Location.country, Location.region, func.count(counted)) \
-        .where(*filters, Location.region.is_not(None)).group_by(Location.country, Location.region)
-    tree = {code: RegionCount(code, place_name(code), count)
-            for code, count in session.execute(by_country)}
-    regions = {}
-    for code, region_code, count in session.execute(by_region):
-        node = RegionCount(region_code, place_name(region_code), count)
-        regions[region_code] = node
-        tree[code].children.append(node)
-    if region or country:
-        by_locality = joined.add_columns(Location.region, Location.locality, func.count(counted)) \
-            .where(*filters, Location.region.is_not(None), Location.locality.is_not(None)) \
-            .group_by(Location.region, Location.locality)
-        for region_code, locality, count in session.execute(by_locality):
-            regions[region_code].children.append(RegionCount(locality, locality, count))
-    nodes = sorted(tree.values(), key=_biggest_first)
-    for node in [*nodes, *regions.values()]:
-        node.children.sort(key=_biggest_first)
-    return nodes
+    """The tree from the kept counts: a country's count is its scope's total (or, narrowed to
+    a region, the region's count within it), its regions and localities its facets."""
+    countries = [country.upper()] if country else [
+        scope for scope in _kept_scopes(session) if len(scope) == 2]  # ISO 3166-1 alpha-2
+    nodes = []
+    for code in countries:
+        kept = _kept_counts(session, code)
+        regions = {code_: count for code_, count in kept.get("region", {}).items()
+                   if not region or code_ == region.upper()}
+        total = kept.get("total", {}).get("", 0) if not region else sum(regions.values())
+        if not total:
+            continue
+        node = RegionCount(code, place_name(code), total)
+        children = {code_: RegionCount(code_, place_name(code_), count)
+                    for code_, count in regions.items()}
+        node.children = sorted(children.values(), key=_biggest_first)
+        if country or region:
+            for key, count in kept.get("locality", {}).items():
+                region_code, locality = key.split(" ", 1)
+                if region_code in children:
+                    children[region_code].children.append(RegionCount(locality, locality, count))
+            for child in node.children:
+                child.children.sort(key=_biggest_first)
+        nodes.append(node)
+    return sorted(nodes, key=_biggest_first)
+
+
+@cached
+def _kept_scopes(session) -> list[str]:
+    return list(session.scalars(select(FacetCount.scope)
+                                .where(FacetCount.facet == "total", FacetCount.clinics > 0)))
 
 
 def _biggest_first(node: RegionCount):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, insert
 
+from models.counts import count_new_clinics
 from models.directory import (
     PENDING,
     PUBLISHED,
@@ -73,6 +74,8 @@ def insert_entries(connection: Connection, entry_type: str, new: list[tuple[dict
                                & term_slugs)]
     if tags:
         connection.execute(insert(terms), tags)
+    if trusted and entry_type == "clinic":
+        count_new_clinics(connection, ids)
     return list(zip(ids, locations, strict=True))
 
 

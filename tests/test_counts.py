@@ -1,0 +1,150 @@
+"""The kept counts (models/counts.py): after every kind of change an editor, a crawl or the
+taxonomy makes, they equal a count from scratch and the counts the search itself makes."""
+
+import pytest
+from sqlalchemy import delete, select
+
+from models import PUBLISHED, Clinic, FacetCount, Location, Term, rebuild_counts
+from models.counts import contributions
+from tests.public_fixtures import WEEKDAYS_9_TO_5, add_clinic
+from web import queries
+
+
+def kept(session) -> dict:
+    return {(row.scope, row.facet, row.value): row.clinics
+            for row in session.scalars(select(FacetCount).where(FacetCount.clinics > 0))}
+
+
+def counted_anew(session) -> dict:
+    return dict(contributions(session, session.scalars(select(Clinic.id))))
+
+
+def searched(session, scope: str) -> tuple[int, queries.Facets]:
+    """Total and facets of a search over the scope, counted by the search's own SQL."""
+    term = scope.removeprefix("term:") if scope.startswith("term:") else None
+    place = ({} if not scope or term else {"region": scope} if "-" in scope
+             else {"country": scope})
+    location_filters = queries._location_filters(place.get("country"), place.get("region"),
+                                                 None)
+    filters = queries._clinic_filters(session, None, term, None, location_filters,
+                                      queries.NO_DETAILS)
+    total = session.scalar(select(queries.func.count()).select_from(Clinic).where(*filters))
+    return total, queries._facets(session, filters, location_filters)
+
+
+def assert_counts_hold(database):
+    with database.read_session() as session:
+        assert kept(session) == counted_anew(session)
+        for scope in ("", "US", "CA", "US-NY", "US-CA", "CA-ON", "term:crps",
+                      "term:neuropathic-pain", "term:ketamine-iv-infusion"):
+            assert (queries._scope_total(session, scope),
+                    queries._scope_facets(session, scope)) == searched(session, scope), scope
+
+
+def change(database, edit):
+    with database.write_session.begin() as session:
+        edit(session)
+    assert_counts_hold(database)
+
+
+def clinic_named(session, name: str) -> Clinic:
+    return session.scalar(select(Clinic).where(Clinic.name == name))
+
+
+def test_the_counts_follow_every_change_to_the_directory(database, details_directory):
+    assert_counts_hold(database)
+    with database.read_session() as session:
+        assert kept(session)[("US-NY", "total", "")] == 3
+        assert kept(session)[("", "term", "neuropathic-pain")] >= 3  # counted up the taxonomy
+
+    def publish(session):
+        for clinic in session.scalars(select(Clinic).where(Clinic.state != PUBLISHED)):
+            clinic.state = PUBLISHED
+    change(database, publish)
+    change(database, lambda s: setattr(clinic_named(s, "Manhattan Ketamine Center"),
+                                       "status", "closed"))
+
+    def retag(session):
+        clinic = clinic_named(session, "Los Angeles Ketamine Clinic")
+        clinic.terms = [term for term in clinic.terms if term.slug != "ketamine-iv-infusion"]
+        clinic.terms.append(session.get(Term, "diabetic-neuropathy"))
+    change(database, retag)
+
+    def second_address(session):
+        clinic = clinic_named(session, "Toronto Pain Centre")
+        clinic.locations.append(Location(street="1 Main St", locality="Buffalo",
+                                         region="US-NY", country="US", latitude=42.9,
+                                         longitude=-78.9, hours=WEEKDAYS_9_TO_5))
+    change(database, second_address)
+
+    def move(session):
+        location = session.scalar(select(Location).where(Location.locality == "Buffalo"))
+        location.region, location.locality = "US-PA", "Erie"
+    change(database, move)
+
+    def details(session):
+        clinic = clinic_named(session, "Brooklyn Nerve Pain Relief")
+        clinic.payment, clinic.languages, clinic.telehealth = ["self-pay"], ["ru"], False
+        clinic.locations[0].hours = WEEKDAYS_9_TO_5
+    change(database, details)
+    change(database, lambda s: s.delete(clinic_named(s, "Toronto Pain Centre").locations[0]))
+    change(database, lambda s: s.delete(clinic_named(s, "Brooklyn Nerve Pain Relief")))
+    with database.read_session() as session:
+        new_york = kept(session)[("US-NY", "total", "")]
+    change(database, lambda s: add_clinic(
+        s, "Albany Pain Care", PUBLISHED, "2 State St", "Albany", "US-NY", "12207", "US",
+        42.65, -73.75, ["crps", "ketamine-iv-infusion"], {"payment": ["medicaid"]}))
+    with database.read_session() as session:
+        assert kept(session)[("US-NY", "total", "")] == new_york + 1
+        crps_above = kept(session)[("", "term", "neuropathic-pain")]
+    change(database, lambda s: setattr(s.get(Term, "crps"), "parent_slug", None))
+    with database.read_session() as session:
+        assert kept(session)[("", "term", "neuropathic-pain")] < crps_above
+
+
+def test_a_change_rolled_back_leaves_the_counts_as_they_were(database, directory):
+    with database.read_session() as session:
+        before = kept(session)
+    with pytest.raises(RuntimeError), database.write_session.begin() as session:
+        clinic_named(session, "Manhattan Ketamine Center").status = "closed"
+        session.flush()
+        raise RuntimeError("the editor's request failed")
+    with database.read_session() as session:
+        assert kept(session) == before
+
+
+def test_a_rebuild_counts_what_bypassed_the_orm(database, directory):
+    with database.write_session.begin() as session:
+        session.execute(delete(FacetCount))
+    with database.write_session.begin() as session:
+        rebuild_counts(session)
+    assert_counts_hold(database)
+
+
+def test_pages_read_the_kept_counts(database, directory, client):
+    """The home page shows what the kept counts say: a count changed behind the ORM's back
+    shows (which is why writes that bypass it must rebuild)."""
+    with database.write_session.begin() as session:
+        row = session.get(FacetCount, ("", "total", ""))
+        row.clinics = 4242
+    assert "4242 clinics for CRPS" in client.get("/").get_data(as_text=True)
+
+
+def test_a_trusted_crawl_counts_what_it_publishes(run_cli, database, add_source, sample_server,
+                                                  site):
+    """The store pipeline inserts new entries without the ORM; a trusted source's are counted
+    as they go in, and a recrawl that changes one keeps the counts right."""
+    base = sample_server.url
+    add_source("trusted", trust="auto", start_urls=[f"{base}/index.html"],
+               sitemap_urls=[f"{base}/sitemap.xml"], follow=[r"/page/\d+\.html$"],
+               extract=["/clinics/"])
+    assert run_cli("crawl", "trusted").returncode == 0
+    assert_counts_hold(database)
+    with database.read_session() as session:
+        listed = session.scalar(select(queries.func.count()).select_from(Clinic)
+                                .where(*queries.LISTED))
+        assert listed >= 10 and kept(session)[("", "total", "")] == listed
+    golden = site / "clinics" / "golden-gate-ketamine.html"
+    golden.write_text(golden.read_text().replace("San Francisco", "Oakland"))
+    assert run_cli("crawl", "trusted").returncode == 0
+    assert_counts_hold(database)
