@@ -198,31 +198,34 @@ LOCATION_COUNTED = ("clinic_id", "country", "region", "locality", "hours")
 def _touched_clinics(session: Session) -> tuple[set[int], list[Clinic]]:
     """(ids of stored clinics whose counts this flush may change, new listed clinics)."""
     ids: set[int] = set()
-    new: list[Clinic] = []
-    for obj in session.new:
-        if isinstance(obj, Clinic) and obj.state == PUBLISHED:
-            new.append(obj)
-        elif isinstance(obj, Location):
-            ids.update(_clinics_of_location(obj))
+    new = [obj for obj in session.new if isinstance(obj, Clinic) and obj.state == PUBLISHED]
     for obj in session.deleted:
         if isinstance(obj, Clinic):
             ids.add(obj.id)
         elif isinstance(obj, Location):
+            ids.update(_clinics_of_location(obj))
+    for obj in session.new:
+        if isinstance(obj, Location):
             ids.update(_clinics_of_location(obj))
     for obj in session.dirty:
         if isinstance(obj, Clinic) and _changed(obj, CLINIC_COUNTED) and _listable(obj):
             ids.add(obj.id)
         elif isinstance(obj, Location) and _changed(obj, LOCATION_COUNTED):
             ids.update(_clinics_of_location(obj))
-    # A term that moves in the taxonomy (or goes) changes the terms above the clinics' terms.
+    return ids | _clinics_under_moved_terms(session), new
+
+
+def _clinics_under_moved_terms(session: Session) -> set[int]:
+    """The clinics whose terms are below a term that moves in the taxonomy (or goes): the
+    terms above theirs change."""
     moved = [obj.slug for obj in session.dirty
              if isinstance(obj, Term) and _changed(obj, ("parent_slug",))]
     moved += [obj.slug for obj in session.deleted if isinstance(obj, Term)]
-    if moved:
-        below = set().union(*(with_descendants(session, slug) for slug in moved))
-        ids.update(session.scalars(select(clinic_terms.c.clinic_id)
-                                   .where(clinic_terms.c.term_slug.in_(sorted(below)))))
-    return ids, new
+    if not moved:
+        return set()
+    below = set().union(*(with_descendants(session, slug) for slug in moved))
+    return set(session.scalars(select(clinic_terms.c.clinic_id)
+                               .where(clinic_terms.c.term_slug.in_(sorted(below)))))
 
 
 def _changed(obj, names: tuple[str, ...]) -> bool:

@@ -249,7 +249,8 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
         radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
                                      locality, details, near, radius, sort)
-        items = _hits(session, ordered[(page - 1) * per_page: page * per_page], cards)
+        items = _hits(session, ordered[(page - 1) * per_page: page * per_page], cards,
+                      wide=True)
         nearest = [] if ordered else _nearest(session, q, condition, treatment, country,
                                               region, locality, details, near, radius, cards)
         return ClinicResults(items, len(ordered), page, per_page, facets, near, radius, nearest)
@@ -468,13 +469,14 @@ def _sorted_near(found: list[Match], sort: str) -> list[Match]:
     return sorted(found, key=key)
 
 
-def _hits(session: Session, chosen: list[Match], cards: bool) -> list[ClinicHit]:
-    """The matches as hits, in this order: cards (read with the matches, or now), or loaded
-    clinics."""
+def _hits(session: Session, chosen: list[Match], cards: bool,
+          wide: bool = False) -> list[ClinicHit]:
+    """The matches as hits, in this order: cards (read with the matches when a `wide` circle
+    found them, else now), or loaded clinics."""
     if cards:
         kinds = _ancestors(session)[0]
         rows = [match.row for match in chosen]
-        if rows and "slug" not in rows[0]._fields:
+        if rows and not wide:
             wide = {row.id: row for row in session.execute(
                 _cards_statement(session), {"ids": [row.id for row in rows]})}
             rows = [wide.get(row.id) for row in rows]
@@ -596,25 +598,41 @@ def _facets(session: Session, filters: list, location_filters: list) -> Facets:
 def _near_facets(session, found: list[Match]) -> Facets:
     """Facet counts over the clinics found within the radius, from the rows the circle query
     read: their terms (counted up the taxonomy), what each states, and the regions and open
-    days of their locations within the circle (a clinic counts once for each)."""
-    kinds = _ancestors(session)[0]
+    days of their locations within the circle (a clinic counts once for each). Matches that
+    state the same, or have the same places, are counted together (around ZIP 10001 at a
+    million bench clinics: 8,439 matches, 4,877 different statements, 6 different places)."""
+    facets = _stated_facets(session, Counter(
+        (match.row.terms, match.row.payment, match.row.languages, bool(match.row.telehealth),
+         bool(match.row.accepting_new_patients)) for match in found))
+    regions, days = Counter(), Counter()
+    for place, count in Counter(tuple((location.region, location.hours)
+                                      for location in match.rows) for match in found).items():
+        for region in {region for region, _hours in place if region}:
+            regions[region] += count
+        for day in {day for _region, hours in place for day in _open_days(hours)}:
+            days[day] += count
+    facets.regions, facets.days = dict(regions), dict(days)
+    return facets
+
+
+def _stated_facets(session, stated: Counter) -> Facets:
+    """The term and detail counts of clinics grouped by what they state: (terms, payment,
+    languages, telehealth, new patients) -> clinics."""
     ancestry = _ancestry(session)
-    terms, regions, days = Counter(), Counter(), Counter()
-    payment, languages = Counter(), Counter()
+    terms, payment, languages = Counter(), Counter(), Counter()
     facets = Facets()
-    for match in found:
-        row = match.row
-        terms.update({ancestor for slug in (row.terms or "").split()
-                      for ancestor in ancestry.get(slug, (slug,))})
-        payment.update(_json_tokens(row.payment))
-        languages.update(_json_tokens(row.languages))
-        facets.telehealth += 1 if row.telehealth else 0
-        facets.accepting_new_patients += 1 if row.accepting_new_patients else 0
-        regions.update({location.region for location in match.rows if location.region})
-        days.update({day for location in match.rows for day in _open_days(location.hours)})
-    _split_terms(facets, kinds, terms.items())
-    facets.regions, facets.payment = dict(regions), dict(payment)
-    facets.languages, facets.days = dict(languages), dict(days)
+    for (slugs, paid, spoken, telehealth, new_patients), count in stated.items():
+        for term in {above for slug in (slugs or "").split()
+                     for above in ancestry.get(slug, (slug,))}:
+            terms[term] += count
+        for kind in _json_tokens(paid):
+            payment[kind] += count
+        for code in _json_tokens(spoken):
+            languages[code] += count
+        facets.telehealth += count if telehealth else 0
+        facets.accepting_new_patients += count if new_patients else 0
+    _split_terms(facets, _ancestors(session)[0], terms.items())
+    facets.payment, facets.languages = dict(payment), dict(languages)
     return facets
 
 

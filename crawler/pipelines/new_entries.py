@@ -60,14 +60,8 @@ def insert_entries(connection: Connection, entry_type: str, new: list[tuple[dict
     id_of_slug = dict(connection.execute(insert(table).returning(table.c.slug, table.c.id),
                                          rows).all())
     ids = [id_of_slug[row["slug"]] for row in rows]
-    locations: list[int | None] = [None] * len(ids)
-    if entry_type == "clinic":
-        places = Location.__table__
-        location_of = dict(connection.execute(
-            insert(places).returning(places.c.clinic_id, places.c.id),
-            [{"clinic_id": entry_id, **{name: fields[name] for name in LOCATION_FIELDS}}
-             for entry_id, (fields, _) in zip(ids, new, strict=True)]).all())
-        locations = [location_of[entry_id] for entry_id in ids]
+    locations = (_insert_locations(connection, ids, new) if entry_type == "clinic"
+                 else [None] * len(ids))
     tags = [{f"{entry_type}_id": entry_id, "term_slug": slug}
             for entry_id, (fields, _) in zip(ids, new, strict=True)
             for slug in sorted((set(fields["treatments"]) | set(fields["conditions"]))
@@ -77,6 +71,17 @@ def insert_entries(connection: Connection, entry_type: str, new: list[tuple[dict
     if trusted and entry_type == "clinic":
         count_new_clinics(connection, ids)
     return list(zip(ids, locations, strict=True))
+
+
+def _insert_locations(connection: Connection, ids: list[int],
+                      new: list[tuple[dict, dict]]) -> list[int]:
+    """Each new clinic's location; their ids, in order."""
+    places = Location.__table__
+    location_of = dict(connection.execute(
+        insert(places).returning(places.c.clinic_id, places.c.id),
+        [{"clinic_id": entry_id, **{name: fields[name] for name in LOCATION_FIELDS}}
+         for entry_id, (fields, _) in zip(ids, new, strict=True)]).all())
+    return [location_of[entry_id] for entry_id in ids]
 
 
 def insert_records(connection: Connection, records: list[dict]) -> list[int]:
