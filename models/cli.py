@@ -1,6 +1,7 @@
 """The data layer's commands: `reliefmap init` (create or upgrade the database, load the
-taxonomy and sources) and `reliefmap users` (editor and admin accounts); and the configured
-database opened with a one-line error, for every command that needs it."""
+taxonomy and sources), `reliefmap users` (editor and admin accounts) and `reliefmap recount`
+(the kept counts of models/counts.py); and the configured database opened with a one-line
+error, for every command that needs it."""
 
 from __future__ import annotations
 
@@ -69,6 +70,33 @@ def init_command(config, admin_name):
         with database.write_session.begin() as session:
             create_user(session, admin_name, password, "admin")
         click.echo(f"Admin account '{admin_name}' created.")
+
+
+@click.command("recount")
+@click.option("--check", is_flag=True, help="Only compare the kept counts with a count from "
+              "scratch; exit 1 when they differ.")
+@click.pass_obj
+def recount_command(config, check):
+    """Count the listed clinics per place and term anew (after changes made in SQL by hand)."""
+    from models.counts import counted_anew, counts_kept, rebuild_counts
+
+    database = open_database(config)
+    if check:
+        with database.read_session() as session:
+            kept, anew = counts_kept(session), dict(counted_anew(session))
+        wrong = sorted(key for key in kept.keys() | anew.keys()
+                       if kept.get(key, 0) != anew.get(key, 0))
+        if wrong:
+            scope, facet, value = wrong[0]
+            raise UserError(f"{len(wrong)} kept count(s) differ from the directory, first "
+                            f"{scope or 'everywhere'} {facet} {value!r}: kept "
+                            f"{kept.get(wrong[0], 0)}, counted {anew.get(wrong[0], 0)}; "
+                            "run `reliefmap recount`")
+        click.echo(f"The {len(kept)} kept counts match the directory.")
+        return
+    with database.write_session.begin() as session:
+        rebuild_counts(session)
+    click.echo("Counted the listed clinics anew.")
 
 
 @click.group("users")

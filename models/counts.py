@@ -67,13 +67,25 @@ def count_new_clinics(connection: Connection, clinic_ids: list[int]) -> None:
 def rebuild_counts(session: Session) -> None:
     """Count every listed clinic anew (after writes that bypassed the ORM)."""
     session.execute(delete(FacetCount))
+    _add(session, counted_anew(session))
+
+
+def counted_anew(session: Session) -> Counter[Key]:
+    """The counts of every listed clinic, counted from the directory itself."""
     ancestry = term_ancestry(session)
     last = session.scalar(select(Clinic.id).order_by(Clinic.id.desc()).limit(1)) or 0
     counts: Counter[Key] = Counter()
     for start in range(0, last + 1, REBUILD_BATCH):
         _count_clinics(session, Clinic.id.between(start, start + REBUILD_BATCH - 1), ancestry,
                        counts)
-    _add(session, counts)
+    return counts
+
+
+def counts_kept(session: Session) -> dict[Key, int]:
+    """The counts as kept (rows whose count is 0 left out)."""
+    return {(row.scope, row.facet, row.value): row.clinics
+            for row in session.execute(select(FacetCount).where(FacetCount.clinics != 0))
+            .scalars()}
 
 
 def _count_clinics(session: Session | Connection, which, ancestry: dict[str, tuple[str, ...]],

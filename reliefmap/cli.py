@@ -13,6 +13,7 @@ LAZY_COMMANDS = {
     "crawl": "crawler.cli:crawl_command",
     "demo": "web.demo:demo_command",
     "init": "models.cli:init_command",
+    "recount": "models.cli:recount_command",
     "users": "models.cli:users_group",
     "export": "web.exports:export_command",
     "extract": "crawler.cli:extract_command",

@@ -16,6 +16,7 @@ def kept(session) -> dict:
 
 
 def counted_anew(session) -> dict:
+    """Clinic by clinic (the flushes' way), not in batches (the rebuild's)."""
     return dict(contributions(session, session.scalars(select(Clinic.id))))
 
 
@@ -147,4 +148,18 @@ def test_a_trusted_crawl_counts_what_it_publishes(run_cli, database, add_source,
     golden = site / "clinics" / "golden-gate-ketamine.html"
     golden.write_text(golden.read_text().replace("San Francisco", "Oakland"))
     assert run_cli("crawl", "trusted").returncode == 0
+    assert_counts_hold(database)
+
+
+def test_recount_checks_and_mends_the_kept_counts(run_cli, database, directory):
+    assert run_cli("recount", "--check").returncode == 0
+    with database.write_session.begin() as session:
+        session.get(FacetCount, ("US-NY", "total", "")).clinics += 5
+    checked = run_cli("recount", "--check")
+    assert checked.returncode == 1
+    assert checked.stderr.strip().splitlines() == [
+        "Error: 1 kept count(s) differ from the directory, first US-NY total '': kept 8, "
+        "counted 3; run `reliefmap recount`"]
+    assert run_cli("recount").returncode == 0
+    assert run_cli("recount", "--check").returncode == 0
     assert_counts_hold(database)
