@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from bench.web.generate import generate
 from models import PUBLISHED, Clinic, Database, Location, clinic_terms
+from models.counts import counted_anew, counts_kept
 from web import queries
 
 
@@ -28,5 +29,8 @@ def test_the_generator_builds_a_published_searchable_directory(tmp_path, config,
             assert queries.find_clinics(session, q="pain").total > 0
             region = session.scalar(select(Location.region).limit(1))
             assert queries.find_clinics(session, region=region).total > 0
+            # The rows went in without the ORM: the kept counts were counted afterwards.
+            assert counts_kept(session) == dict(counted_anew(session))
+            assert counts_kept(session)[("", "total", "")] == 60
     finally:
         database.dispose()

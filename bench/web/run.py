@@ -238,10 +238,16 @@ def run(args) -> list[dict]:
     port = free_port()
     server = start_gunicorn(args.database_url, port, args.workers, args.threads)
     base = f"http://127.0.0.1:{port}"
-    rounds: dict[str, list[dict]] = {name: [] for name in PAGES}
+    # With --varied, each round draws its own 2,000 URLs of each varied kind: no round finds
+    # the pages an earlier one left in the caches.
+    varied = [varied_paths(args.clinics, seed=7 + number) if args.varied else {}
+              for number in range(args.rounds)]
+    rounds: dict[str, list[dict]] = {name: [] for name in [*PAGES, *varied[0]]}
     results = []
     try:
         check_pages(base)
+        for name, paths in varied[0].items():
+            check_path(base, name, paths[0])
         for path in PAGES.values():
             measure(wrk, base + path, args.connections, 2)  # warm caches and connections
         # Every page once per round, the rounds one after the other: a slow spell of a shared
@@ -249,20 +255,17 @@ def run(args) -> list[dict]:
         for number in range(1, args.rounds + 1):
             for name, path in PAGES.items():
                 rounds[name].append(measure(wrk, base + path, args.connections, args.seconds))
+            for name, paths in varied[number - 1].items():
+                rounds[name].append(measure(wrk, base, args.connections, args.seconds,
+                                            lua_script(paths, DATA)))
             print(f"  round {number} of {args.rounds}: " + ", ".join(
                 f"{name} {found[-1]['rps']:.0f}/s" for name, found in rounds.items()),
                 flush=True)
         for name, path in PAGES.items():
             results.append({"page": name, "path": path, **median_of(rounds[name])})
-        if args.varied:
-            for name, paths in varied_paths(args.clinics).items():
-                check_path(base, name, paths[0])
-                result = {"page": name, "path": paths[0], "varied": len(paths),
-                          **measure(wrk, base, args.connections, args.seconds * args.rounds,
-                                    lua_script(paths, DATA))}
-                results.append(result)
-                print(f"  {name:34} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
-                      f"  p99 {result['p99_ms']:6.1f} ms", flush=True)
+        for name, paths in varied[0].items():
+            results.append({"page": name, "path": paths[0], "varied": len(paths),
+                            **median_of(rounds[name])})
     finally:
         stop(server)
     baseline = results[0]["rps"]
