@@ -20,10 +20,22 @@ A row whose count fell to 0 stays (readers skip it).
 """
 
 import json
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Integer, String, Text, cast, delete, event, inspect, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    cast,
+    delete,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
@@ -65,9 +77,13 @@ def count_new_clinics(connection: Connection, clinic_ids: list[int]) -> None:
 
 
 def rebuild_counts(session: Session) -> None:
-    """Count every listed clinic anew (after writes that bypassed the ORM)."""
+    """Count every listed clinic anew (after writes that bypassed the ORM), and move the
+    directory version (migration 0005's `search_version`) so the web caches read them."""
     session.execute(delete(FacetCount))
     _add(session, counted_anew(session))
+    session.execute(text("INSERT INTO search_version (id, version) VALUES (1, :version) "
+                         "ON CONFLICT (id) DO UPDATE SET version = excluded.version"),
+                    {"version": secrets.randbelow(10**15)})
 
 
 def counted_anew(session: Session) -> Counter[Key]:

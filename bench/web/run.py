@@ -238,7 +238,7 @@ def run(args) -> list[dict]:
     port = free_port()
     server = start_gunicorn(args.database_url, port, args.workers, args.threads)
     base = f"http://127.0.0.1:{port}"
-    # With --varied, each round draws its own 2,000 URLs of each varied kind: no round finds
+    # With --varied, each varied round draws its own 2,000 URLs of each kind: no round finds
     # the pages an earlier one left in the caches.
     varied = [varied_paths(args.clinics, seed=7 + number) if args.varied else {}
               for number in range(args.rounds)]
@@ -255,12 +255,16 @@ def run(args) -> list[dict]:
         for number in range(1, args.rounds + 1):
             for name, path in PAGES.items():
                 rounds[name].append(measure(wrk, base + path, args.connections, args.seconds))
-            for name, paths in varied[number - 1].items():
+            print(f"  round {number} of {args.rounds}: " + ", ".join(
+                f"{name} {rounds[name][-1]['rps']:.0f}/s" for name in PAGES), flush=True)
+        # The varied rounds come after the others: their thousands of pages push the kept ones
+        # out of the caches, and a kept page measured after them would time its misses.
+        for number, draw in enumerate(varied, start=1):
+            for name, paths in draw.items():
                 rounds[name].append(measure(wrk, base, args.connections, args.seconds,
                                             lua_script(paths, DATA)))
-            print(f"  round {number} of {args.rounds}: " + ", ".join(
-                f"{name} {found[-1]['rps']:.0f}/s" for name, found in rounds.items()),
-                flush=True)
+            print(f"  varied round {number} of {args.rounds}: " + ", ".join(
+                f"{name} {rounds[name][-1]['rps']:.0f}/s" for name in draw), flush=True)
         for name, path in PAGES.items():
             results.append({"page": name, "path": path, **median_of(rounds[name])})
         for name, paths in varied[0].items():
