@@ -23,6 +23,7 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sqlalchemy import (
     Connection,
@@ -169,6 +170,7 @@ def _json_list(text: str | None) -> list:
     return json.loads(text or "[]") or []
 
 
+@lru_cache(maxsize=4096)
 def open_days(hours: str | None) -> tuple[str, ...]:
     """The days a location's hours (JSON text) name, as the open-day filter reads them."""
     return tuple(day for day in DAYS if f'"{day}"' in (hours or ""))

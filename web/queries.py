@@ -268,7 +268,7 @@ def _find_listed(session, q, condition, treatment, country, region, locality, de
              PUBLISHED_SORT: [Clinic.published_at.desc().nulls_last(), Clinic.id.desc()]
              }.get(sort, [Clinic.name, Clinic.id])
     scope = _scope(q, condition, treatment, country, region, locality, details)
-    if scope is not None:  # the whole directory, a country or a region: counts kept
+    if scope is not None:  # the whole directory, a country, a region or a term: counts kept
         total = _scope_total(session, scope)
         # Walking the clinics in order and probing each one's places costs about twice as
         # much a row as gathering the scope's clinics first: walk when the page is reached
@@ -477,9 +477,9 @@ def _hits(session: Session, chosen: list[Match], cards: bool,
         kinds = _ancestors(session)[0]
         rows = [match.row for match in chosen]
         if rows and not wide:
-            wide = {row.id: row for row in session.execute(
+            read = {row.id: row for row in session.execute(
                 _cards_statement(session), {"ids": [row.id for row in rows]})}
-            rows = [wide.get(row.id) for row in rows]
+            rows = [read.get(row.id) for row in rows]
         return [ClinicHit(_card(row, kinds), _card_location(row), round(match.km, 1))
                 for match, row in zip(chosen, rows, strict=True)
                 if row is not None]  # deleted since: the next request has a new version
@@ -609,7 +609,7 @@ def _near_facets(session, found: list[Match]) -> Facets:
                                       for location in match.rows) for match in found).items():
         for region in {region for region, _hours in place if region}:
             regions[region] += count
-        for day in {day for _region, hours in place for day in _open_days(hours)}:
+        for day in {day for _region, hours in place for day in open_days(hours)}:
             days[day] += count
     facets.regions, facets.days = dict(regions), dict(days)
     return facets
@@ -640,11 +640,6 @@ def _stated_facets(session, stated: Counter) -> Facets:
 def _json_tokens(text: str | None) -> frozenset[str]:
     """The strings of a JSON list column's text (few distinct texts: payment, languages)."""
     return frozenset(json.loads(text or "[]"))
-
-
-@lru_cache(maxsize=4096)
-def _open_days(hours: str | None) -> tuple[str, ...]:
-    return open_days(hours)
 
 
 def _count_details(session, facets: Facets, filters: list, location_filters: list) -> None:
@@ -745,23 +740,23 @@ def _region_counts(session: Session, country: str | None, region: str | None):
     a region, the region's count within it), its regions and localities its facets."""
     countries = [country.upper()] if country else [
         scope for scope in _kept_scopes(session) if len(scope) == 2]  # ISO 3166-1 alpha-2
+    wanted = region.upper() if region else None
     nodes = []
     for code in countries:
         kept = _kept_counts(session, code)
-        regions = {code_: count for code_, count in kept.get("region", {}).items()
-                   if not region or code_ == region.upper()}
-        total = kept.get("total", {}).get("", 0) if not region else sum(regions.values())
+        regions = [RegionCount(child, place_name(child), count)
+                   for child, count in kept.get("region", {}).items()
+                   if wanted in (None, child)]
+        total = sum(node.count for node in regions) if wanted else kept.get("total", {}).get("", 0)
         if not total:
             continue
-        node = RegionCount(code, place_name(code), total)
-        children = {code_: RegionCount(code_, place_name(code_), count)
-                    for code_, count in regions.items()}
-        node.children = sorted(children.values(), key=_biggest_first)
+        node = RegionCount(code, place_name(code), total, sorted(regions, key=_biggest_first))
         if country or region:
+            by_code = {child.code: child for child in node.children}
             for key, count in kept.get("locality", {}).items():
                 region_code, locality = key.split(" ", 1)
-                if region_code in children:
-                    children[region_code].children.append(RegionCount(locality, locality, count))
+                if region_code in by_code:
+                    by_code[region_code].children.append(RegionCount(locality, locality, count))
             for child in node.children:
                 child.children.sort(key=_biggest_first)
         nodes.append(node)
