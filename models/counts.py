@@ -130,8 +130,8 @@ def _count_clinics(session: Session | Connection, which, ancestry: dict[str, tup
 
 def _count_clinic(clinic, locations: list, terms: set[str], counts: Counter[Key]) -> None:
     stated = [("total", ""), *(("term", slug) for slug in terms),
-              *(("payment", kind) for kind in _json_list(clinic.payment)),
-              *(("language", code) for code in _json_list(clinic.languages))]
+              *(("payment", kind) for kind in json_strings(clinic.payment)),
+              *(("language", code) for code in json_strings(clinic.languages))]
     if clinic.telehealth:
         stated.append(("telehealth", ""))
     if clinic.accepting_new_patients:
@@ -166,8 +166,10 @@ def term_scope(slug: str) -> str:
     return f"term:{slug}"
 
 
-def _json_list(text: str | None) -> list:
-    return json.loads(text or "[]") or []
+@lru_cache(maxsize=1024)
+def json_strings(text: str | None) -> frozenset[str]:
+    """The strings of a JSON list column's text (few distinct texts: payment, languages)."""
+    return frozenset(json.loads(text or "[]") or ())
 
 
 @lru_cache(maxsize=4096)

@@ -5,14 +5,9 @@ import pytest
 from sqlalchemy import delete, select
 
 from models import PUBLISHED, Clinic, FacetCount, Location, Term, rebuild_counts
-from models.counts import contributions
+from models.counts import contributions, counts_kept
 from tests.public_fixtures import WEEKDAYS_9_TO_5, add_clinic
 from web import queries
-
-
-def kept(session) -> dict:
-    return {(row.scope, row.facet, row.value): row.clinics
-            for row in session.scalars(select(FacetCount).where(FacetCount.clinics > 0))}
 
 
 def counted_anew(session) -> dict:
@@ -35,7 +30,7 @@ def searched(session, scope: str) -> tuple[int, queries.Facets]:
 
 def assert_counts_hold(database):
     with database.read_session() as session:
-        assert kept(session) == counted_anew(session)
+        assert counts_kept(session) == counted_anew(session)
         for scope in ("", "US", "CA", "US-NY", "US-CA", "CA-ON", "term:crps",
                       "term:neuropathic-pain", "term:ketamine-iv-infusion"):
             assert (queries._scope_total(session, scope),
@@ -55,8 +50,9 @@ def clinic_named(session, name: str) -> Clinic:
 def test_the_counts_follow_every_change_to_the_directory(database, details_directory):
     assert_counts_hold(database)
     with database.read_session() as session:
-        assert kept(session)[("US-NY", "total", "")] == 3
-        assert kept(session)[("", "term", "neuropathic-pain")] >= 3  # counted up the taxonomy
+        assert counts_kept(session)[("US-NY", "total", "")] == 3
+        # counted up the taxonomy
+        assert counts_kept(session)[("", "term", "neuropathic-pain")] >= 3
 
     def publish(session):
         for clinic in session.scalars(select(Clinic).where(Clinic.state != PUBLISHED)):
@@ -91,27 +87,27 @@ def test_the_counts_follow_every_change_to_the_directory(database, details_direc
     change(database, lambda s: s.delete(clinic_named(s, "Toronto Pain Centre").locations[0]))
     change(database, lambda s: s.delete(clinic_named(s, "Brooklyn Nerve Pain Relief")))
     with database.read_session() as session:
-        new_york = kept(session)[("US-NY", "total", "")]
+        new_york = counts_kept(session)[("US-NY", "total", "")]
     change(database, lambda s: add_clinic(
         s, "Albany Pain Care", PUBLISHED, "2 State St", "Albany", "US-NY", "12207", "US",
         42.65, -73.75, ["crps", "ketamine-iv-infusion"], {"payment": ["medicaid"]}))
     with database.read_session() as session:
-        assert kept(session)[("US-NY", "total", "")] == new_york + 1
-        crps_above = kept(session)[("", "term", "neuropathic-pain")]
+        assert counts_kept(session)[("US-NY", "total", "")] == new_york + 1
+        crps_above = counts_kept(session)[("", "term", "neuropathic-pain")]
     change(database, lambda s: setattr(s.get(Term, "crps"), "parent_slug", None))
     with database.read_session() as session:
-        assert kept(session)[("", "term", "neuropathic-pain")] < crps_above
+        assert counts_kept(session)[("", "term", "neuropathic-pain")] < crps_above
 
 
 def test_a_change_rolled_back_leaves_the_counts_as_they_were(database, directory):
     with database.read_session() as session:
-        before = kept(session)
+        before = counts_kept(session)
     with pytest.raises(RuntimeError), database.write_session.begin() as session:
         clinic_named(session, "Manhattan Ketamine Center").status = "closed"
         session.flush()
         raise RuntimeError("the editor's request failed")
     with database.read_session() as session:
-        assert kept(session) == before
+        assert counts_kept(session) == before
 
 
 def test_a_rebuild_counts_what_bypassed_the_orm(database, directory):
@@ -148,7 +144,7 @@ def test_a_trusted_crawl_counts_what_it_publishes(run_cli, database, add_source,
     with database.read_session() as session:
         listed = session.scalar(select(queries.func.count()).select_from(Clinic)
                                 .where(*queries.LISTED))
-        assert listed >= 10 and kept(session)[("", "total", "")] == listed
+        assert listed >= 10 and counts_kept(session)[("", "total", "")] == listed
     golden = site / "clinics" / "golden-gate-ketamine.html"
     golden.write_text(golden.read_text().replace("San Francisco", "Oakland"))
     assert run_cli("crawl", "trusted").returncode == 0

@@ -19,7 +19,6 @@ Distances are great-circle (haversine) kilometres: a bounding box narrows the ro
 exact distance is computed in Python.
 """
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from models import (
     clinic_terms,
     resource_terms,
 )
-from models.counts import open_days, term_scope
+from models.counts import json_strings, open_days, term_scope
 from models.directory import LISTED, TermKinds
 from models.spatial import box_condition, box_parts
 from models.taxonomy import term_ancestry, with_descendants
@@ -625,21 +624,15 @@ def _stated_facets(session, stated: Counter) -> Facets:
         for term in {above for slug in (slugs or "").split()
                      for above in ancestry.get(slug, (slug,))}:
             terms[term] += count
-        for kind in _json_tokens(paid):
+        for kind in json_strings(paid):
             payment[kind] += count
-        for code in _json_tokens(spoken):
+        for code in json_strings(spoken):
             languages[code] += count
         facets.telehealth += count if telehealth else 0
         facets.accepting_new_patients += count if new_patients else 0
     _split_terms(facets, _ancestors(session)[0], terms.items())
     facets.payment, facets.languages = dict(payment), dict(languages)
     return facets
-
-
-@lru_cache(maxsize=1024)
-def _json_tokens(text: str | None) -> frozenset[str]:
-    """The strings of a JSON list column's text (few distinct texts: payment, languages)."""
-    return frozenset(json.loads(text or "[]"))
 
 
 def _count_details(session, facets: Facets, filters: list, location_filters: list) -> None:
@@ -651,9 +644,9 @@ def _count_details(session, facets: Facets, filters: list, location_filters: lis
             select(payment, languages, Clinic.telehealth, Clinic.accepting_new_patients,
                    func.count()).where(*filters)
             .group_by(payment, languages, Clinic.telehealth, Clinic.accepting_new_patients)):
-        for kind in json.loads(paid or "[]"):
+        for kind in json_strings(paid):
             facets.payment[kind] = facets.payment.get(kind, 0) + count
-        for code in json.loads(spoken or "[]"):
+        for code in json_strings(spoken):
             facets.languages[code] = facets.languages.get(code, 0) + count
         facets.telehealth += count if telehealth else 0
         facets.accepting_new_patients += count if new_patients else 0
