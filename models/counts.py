@@ -17,6 +17,12 @@ it touches counted for before and adds what they count for now (`_before_flush`,
 so a count is never older than the entries it counts. Writes that bypass the ORM call
 `count_new_clinics` (the store pipeline's inserts) or `rebuild_counts` (the bench generator).
 A row whose count fell to 0 stays (readers skip it).
+
+Writers of counts take turns on PostgreSQL. A change to a public entry moves the directory
+version (migration 0005's triggers), which locks the version's one row until the transaction
+ends, and it does so before the flush writes any count. Without that, a transaction that
+flushes twice (an editor's bulk review) could lock count rows before and after another
+writer's, and the two would deadlock (tests/test_counts.py checks that they do not).
 """
 
 import json
@@ -80,11 +86,12 @@ def count_new_clinics(connection: Connection, clinic_ids: list[int]) -> None:
 def rebuild_counts(session: Session) -> None:
     """Count every listed clinic anew (after writes that bypassed the ORM), and move the
     directory version (migration 0005's `search_version`) so the web caches read them."""
-    session.execute(delete(FacetCount))
-    _add(session, counted_anew(session))
+    # The version's row first, as every other writer of counts locks it (see the top).
     session.execute(text("INSERT INTO search_version (id, version) VALUES (1, :version) "
                          "ON CONFLICT (id) DO UPDATE SET version = excluded.version"),
                     {"version": secrets.randbelow(10**15)})
+    session.execute(delete(FacetCount))
+    _add(session, counted_anew(session))
 
 
 def counted_anew(session: Session) -> Counter[Key]:

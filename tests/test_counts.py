@@ -1,8 +1,11 @@
 """The kept counts (models/counts.py): after every kind of change an editor, a crawl or the
 taxonomy makes, they equal a count from scratch and the counts the search itself makes."""
 
+import threading
+import time
+
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from models import PUBLISHED, Clinic, FacetCount, Location, Term, rebuild_counts
 from models.counts import contributions, counts_kept
@@ -108,6 +111,63 @@ def test_a_change_rolled_back_leaves_the_counts_as_they_were(database, directory
         raise RuntimeError("the editor's request failed")
     with database.read_session() as session:
         assert counts_kept(session) == before
+
+
+def lock_waits(database) -> int:
+    """Other PostgreSQL sessions of this database waiting for a lock now."""
+    with database.engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"))
+
+
+def wait_until_blocked(database, writer: threading.Thread) -> None:
+    """Until the writer waits for a lock (PostgreSQL) or has had time to (SQLite, which
+    cannot tell)."""
+    deadline = time.monotonic() + 10
+    while writer.is_alive() and time.monotonic() < deadline:
+        if database.dialect != "postgresql":
+            time.sleep(0.3)
+            return
+        if lock_waits(database):
+            return
+        time.sleep(0.02)
+
+
+def add_payment(session, name: str, kinds: list[str]) -> None:
+    clinic = clinic_named(session, name)
+    clinic.payment = sorted({*(clinic.payment or []), *kinds})
+    session.flush()
+
+
+def test_writers_that_flush_more_than_once_do_not_deadlock(database, directory):
+    """An editor's bulk review flushes once per entry. Were another writer to lock, between
+    those flushes, a count row the review needs next while the review holds one it needs, the
+    two would deadlock on PostgreSQL and one would fail. They do not: the first write to a
+    public entry locks the directory version's row, so writers of counts take turns."""
+    failures = []
+
+    def other_writer():
+        try:
+            with database.write_session.begin() as session:
+                # ("", "payment", "hsa-fsa") first, then ("", "payment", "medicaid")
+                add_payment(session, "Brooklyn Nerve Pain Relief", ["hsa-fsa", "medicaid"])
+        except Exception as exc:  # the assertion below shows what failed
+            failures.append(exc)
+
+    with database.write_session.begin() as session:
+        add_payment(session, "Manhattan Ketamine Center", ["medicaid"])
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        wait_until_blocked(database, writer)
+        add_payment(session, "Los Angeles Ketamine Clinic", ["hsa-fsa"])
+    writer.join()
+    assert failures == []
+    assert_counts_hold(database)
+    with database.read_session() as session:
+        assert counts_kept(session)[("", "payment", "hsa-fsa")] == 2
+        assert {"hsa-fsa", "medicaid"} <= set(
+            clinic_named(session, "Brooklyn Nerve Pain Relief").payment)
 
 
 def test_a_rebuild_counts_what_bypassed_the_orm(database, directory):
