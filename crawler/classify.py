@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,6 +71,7 @@ OWN_CARE = re.compile(r"\b(?:alongside|continue|continuing|keep up|besides|in ad
 PROVIDER_WORD = re.compile(r"(?:ist|ists|or|ors|eute|eutes|euta|eutas)$", re.I)
 CLAUSE_BREAK = re.compile(r"[.!?;:\n\u2022|]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
 SENTENCE_END = re.compile(r"[.!?\n]")
+CLAUSE_REACH = 200  # characters: the farthest back a mention's clause starts
 
 
 def _fold(word: str) -> str:
@@ -145,13 +147,13 @@ def _phrase(text: str, term: Term, abbreviation: bool) -> Phrase | None:
     return Phrase(term, tuple(words), abbreviation) if words else None
 
 
-_compiled: dict[tuple, tuple[list[Phrase], dict[str, frozenset[str]], dict]] = {}
+_compiled: dict[tuple, tuple[dict[str, frozenset[str]], dict]] = {}
 
 
-def _phrases(taxonomy: Mapping[str, Term]) -> tuple[list[Phrase], dict[str, frozenset[str]],
-                                                    dict[str, list[Phrase]]]:
-    """Every label, synonym and abbreviation as a phrase; each term's vocabulary of stems; the
-    phrases by their first word."""
+def _phrases(taxonomy: Mapping[str, Term]) -> tuple[dict[str, frozenset[str]],
+                                                    dict[str, list[tuple[int, Phrase]]]]:
+    """Each term's vocabulary of stems; every label, synonym and abbreviation as a phrase, by
+    its first word, with its place in the order phrases are tried in."""
     key = tuple((t.slug, t.kind, t.label, tuple(t.synonyms), tuple(t.abbreviations))
                 for t in taxonomy.values())
     if key not in _compiled:
@@ -167,7 +169,7 @@ def _phrases(taxonomy: Mapping[str, Term]) -> tuple[list[Phrase], dict[str, froz
                                               for stem in word.stems)
         # Spelled-out phrases first: an abbreviation counts where the text spells its term.
         phrases.sort(key=lambda phrase: phrase.abbreviation)
-        _compiled[key] = (phrases, vocabulary, _by_first_word(phrases))
+        _compiled[key] = (vocabulary, _by_first_word(phrases))
     return _compiled[key]
 
 
@@ -257,22 +259,23 @@ def _positions(word: Word, by_stem: dict, by_word: dict) -> set[int]:
     return {position for stem in word.stems for position in by_stem.get(stem, ())}
 
 
-def _candidates(phrases: list[Phrase], by_first: dict[str, list[Phrase]], by_stem: dict,
+def _candidates(by_first: dict[str, list[tuple[int, Phrase]]], by_stem: dict,
                 by_word: dict) -> list[Phrase]:
     """The phrases whose first word is in the text, in their order (set operations in C are
     far cheaper than testing every phrase)."""
     keys = (by_first.keys() & by_stem.keys()) | (by_first.keys() & by_word.keys())
-    chosen = {id(phrase) for key in keys for phrase in by_first[key]}
-    return [phrase for phrase in phrases if id(phrase) in chosen]
+    chosen = dict(pair for key in keys for pair in by_first[key])
+    return [chosen[order] for order in sorted(chosen)]
 
 
-def _by_first_word(phrases: list[Phrase]) -> dict[str, list[Phrase]]:
-    """Each stem (or exact acronym) of a phrase's first word -> the phrases it starts."""
-    index: dict[str, list[Phrase]] = {}
-    for phrase in phrases:
+def _by_first_word(phrases: list[Phrase]) -> dict[str, list[tuple[int, Phrase]]]:
+    """Each stem (or exact acronym) of a phrase's first word -> (the phrase's place in the
+    list, the phrase) of the phrases it starts."""
+    index: dict[str, list[tuple[int, Phrase]]] = {}
+    for order, phrase in enumerate(phrases):
         word = phrase.words[0]
         for key in [word.exact] if word.exact is not None else word.stems:
-            index.setdefault(key, []).append(phrase)
+            index.setdefault(key, []).append((order, phrase))
     return index
 
 
@@ -289,12 +292,12 @@ def _starts(places: list[set[int]], text_tokens: list[Token]) -> list[int]:
 
 def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     """Every mention of a term in the text."""
-    phrases, vocabulary, by_first = _phrases(taxonomy)
+    vocabulary, by_first = _phrases(taxonomy)
     text_tokens = tokens(text)
     by_stem, by_word = _index(text_tokens)
     present = by_stem.keys()
     found, spelled = [], set()
-    for phrase in _candidates(phrases, by_first, by_stem, by_word):
+    for phrase in _candidates(by_first, by_stem, by_word):
         if not all(word.exact in by_word if word.exact is not None else word.stems & present
                    for word in phrase.words[1:]):
             continue  # some word of the phrase is nowhere in the text
@@ -312,9 +315,25 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     return found
 
 
-def _status(text: str, start: int, end: int, term: Term) -> str:
-    """"denied", "asked" ("Do you treat migraines?") or "stated"."""
-    clause = CLAUSE_BREAK.split(text[max(0, start - 200):start])[-1]
+def _clause_breaks(text: str) -> tuple[list[int], list[int]]:
+    """Where the clause breaks of the text start, and where they end."""
+    spans = [match.span() for match in CLAUSE_BREAK.finditer(text)]
+    return [start for start, _ in spans], [end for _, end in spans]
+
+
+def _clause_before(text: str, breaks: tuple[list[int], list[int]], start: int) -> str:
+    """A mention's clause up to the mention: from the last clause break before it, at most
+    CLAUSE_REACH characters back."""
+    starts, ends = breaks
+    last = bisect_right(ends, start) - 1
+    begin = max(0, start - CLAUSE_REACH)
+    return text[ends[last] if last >= 0 and starts[last] >= begin else begin:start]
+
+
+def _status(text: str, clause: str, mention: Mention) -> str:
+    """"denied", "asked" ("Do you treat migraines?") or "stated"; `clause` is the text of the
+    mention's clause before it."""
+    start, end, term = mention.start, mention.end, mention.term
     if NEGATION.search(clause) or DENIED_AFTER.search(text[end:end + 80]):
         return "denied"
     # In a list in brackets, the words before the bracket say what the list is.
@@ -343,11 +362,12 @@ def stated_terms(text: str | None, taxonomy: Mapping[str, Term]) -> dict[str, in
                       key=lambda m: (-len(m.positions), m.end - m.start, m.start))
     taken: list[Mention] = []
     statuses: dict[str, list[str]] = {}
+    breaks = _clause_breaks(text) if mentions else ([], [])
     for mention in mentions:
         if any(mention.within(other) for other in taken):
             continue
         taken.append(mention)
-        status = _status(text, mention.start, mention.end, mention.term)
+        status = _status(text, _clause_before(text, breaks, mention.start), mention)
         statuses.setdefault(mention.term.slug, []).append(status)
     counts = {}
     for slug, seen in statuses.items():
