@@ -13,12 +13,14 @@ import click
 from reliefmap.errors import UserError
 
 
-def open_database(config):
-    """The configured database; a one-line error when it cannot be reached."""
+def open_database(config, *, initialised: bool = True):
+    """The configured database; a one-line error when it cannot be reached or, `initialised`,
+    when `reliefmap init` has not made its schema this code's."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
     from models import Database
+    from models.db import newest_revision, stored_revision
 
     shown = make_url(config.database_url).render_as_string(hide_password=True)
     try:
@@ -31,6 +33,14 @@ def open_database(config):
     except OperationalError as exc:
         raise UserError(f"cannot open the database {shown}: "
                         f"{str(exc.orig).strip().splitlines()[0]}") from None
+    if initialised:
+        stored, newest = stored_revision(database.engine), newest_revision()
+        if stored is None:
+            raise UserError(f"the database {shown} has no Relief Map tables: run "
+                            "'reliefmap init' to create them")
+        if stored < newest:
+            raise UserError(f"the database {shown} has schema {stored}, older than this "
+                            f"code's {newest}: run 'reliefmap init' to upgrade it")
     return database
 
 
@@ -60,7 +70,7 @@ def init_command(config, admin_name):
     from models import migrate
     from models.setup import create_user, sync_config
 
-    database = open_database(config)
+    database = open_database(config, initialised=False)
     migrate.upgrade(config.database_url)
     with database.write_session.begin() as session:
         sync_config(session, config)

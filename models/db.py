@@ -3,12 +3,16 @@ transactions with BEGIN IMMEDIATE so a reader never has to upgrade to a writer m
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 15_000
+# Migrations are numbered and named by their number ("0012_facet_counts.py" is revision "0012";
+# tests/test_migrate.py checks it), so the newest is read without loading Alembic.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -72,3 +76,17 @@ def insert_for(session: Session | Connection):
     """The dialect's INSERT construct, which offers on_conflict_do_update / do_nothing."""
     name = (session.get_bind() if isinstance(session, Session) else session).dialect.name
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[name]
+
+
+def newest_revision() -> str:
+    """The revision of the newest migration: the schema this code reads."""
+    return max(path.name.split("_", 1)[0] for path in MIGRATIONS.glob("[0-9]*_*.py"))
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (Alembic's record); None before `init`."""
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except DBAPIError:
+        return None  # no such table

@@ -1,7 +1,9 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from models import AuditEntry, Source, Term, User
+from models.db import newest_revision
 
 STRONG = "correct horse battery staple"
 
@@ -107,6 +109,60 @@ def test_unreachable_database_is_a_one_line_error(run_cli, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def database_without_tables(database, database_url, tmp_path):
+    """A database that `reliefmap init` never saw: a new SQLite file, or on PostgreSQL the test
+    database read through an empty schema."""
+    if database.dialect == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new.sqlite'}"
+        return
+    with database.engine.begin() as connection:
+        connection.execute(text("CREATE SCHEMA no_tables"))
+    yield make_url(database_url).update_query_dict(
+        {"options": "-csearch_path=no_tables"}).render_as_string(hide_password=False)
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA no_tables CASCADE"))
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["runs"], ["sources"], ["recount"],
+                                     ["export", "--format", "csv", "--out", "out"],
+                                     ["crawl", "rsdsa"]])
+def test_a_database_without_tables_is_a_one_line_error(run_cli, database_without_tables,
+                                                       command):
+    result = run_cli(*command, env={"RELIEFMAP_DATABASE_URL": database_without_tables})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "has no Relief Map tables: run 'reliefmap init'" in result.stderr
+
+
+@pytest.fixture
+def older_schema(database):
+    """The database as if made by the code before the newest migration (its record only: the
+    PostgreSQL test database serves the whole session, so the record is put back)."""
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    yield
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :newest"),
+                           {"newest": newest_revision()})
+
+
+def test_a_database_older_than_the_code_is_a_one_line_error(run_cli, older_schema):
+    result = run_cli("runs")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "has schema 0011, older than this code's" in result.stderr
+    assert "run 'reliefmap init' to upgrade it" in result.stderr
+
+
+def test_init_makes_a_new_database_serve_the_commands(run_cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    assert run_cli("runs", env={"RELIEFMAP_DATABASE_URL": url}).returncode == 1
+    assert run_cli("init", env={"RELIEFMAP_DATABASE_URL": url}).returncode == 0
+    result = run_cli("runs", env={"RELIEFMAP_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("command", [[], ["init"], ["users"], ["users", "add"], ["config", "check"],

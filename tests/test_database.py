@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -23,6 +24,20 @@ def sqlite_database(tmp_path):
     database = Database(url)
     yield database
     database.dispose()
+
+
+def test_migrations_are_named_by_their_revision_and_the_newest_is_the_head():
+    """The commands read the newest revision from the file names (models.db.newest_revision),
+    without loading Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from models.db import MIGRATIONS, newest_revision
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    for script in scripts.walk_revisions():
+        assert Path(script.path).parent == MIGRATIONS
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+    assert newest_revision() == scripts.get_current_head()
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_database):
