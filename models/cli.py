@@ -25,8 +25,8 @@ def open_database(config, *, initialised: bool = True):
     shown = make_url(config.database_url).render_as_string(hide_password=True)
     try:
         database = Database(config.database_url)
-        with database.engine.connect():
-            pass
+        with database.engine.connect() as connection:
+            stored = stored_revision(connection) if initialised else None
     except OSError as exc:
         raise UserError(
             f"cannot open the database {shown}: {exc.strerror}: {exc.filename}") from None
@@ -34,7 +34,7 @@ def open_database(config, *, initialised: bool = True):
         raise UserError(f"cannot open the database {shown}: "
                         f"{str(exc.orig).strip().splitlines()[0]}") from None
     if initialised:
-        stored, newest = stored_revision(database.engine), newest_revision()
+        newest = newest_revision()
         if stored is None:
             raise UserError(f"the database {shown} has no Relief Map tables: run "
                             "'reliefmap init' to create them")

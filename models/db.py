@@ -83,10 +83,9 @@ def newest_revision() -> str:
     return max(path.name.split("_", 1)[0] for path in MIGRATIONS.glob("[0-9]*_*.py"))
 
 
-def stored_revision(engine: Engine) -> str | None:
+def stored_revision(connection: Connection) -> str | None:
     """The revision the database's schema is at (Alembic's record); None before `init`."""
     try:
-        with engine.connect() as connection:
-            return connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return connection.scalar(text("SELECT version_num FROM alembic_version"))
     except DBAPIError:
         return None  # no such table
