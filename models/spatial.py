@@ -7,7 +7,9 @@ world. The R*Tree stores 32-bit floats rounded outwards, so a box finds a supers
 callers measure the true distance of what it finds.
 """
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, bindparam, func, select
+from functools import lru_cache
+
+from sqlalchemy import Column, Float, Integer, MetaData, Select, Table, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.directory import Location
@@ -27,13 +29,33 @@ def box_condition(dialect: str) -> ColumnElement:
     """Locations within the box given as the statement's parameters `south`, `north`, `west`
     and `east` (degrees, west <= east, within -180..180; see `box_parts`): one statement, built
     once, serves every box."""
-    south, north, west, east = (bindparam(name, type_=Float) for name in BOX)
     if dialect == "postgresql":
+        south, north, west, east = _box_parameters()
         return func.point(Location.longitude, Location.latitude).op("<@")(
             func.box(func.point(west, south), func.point(east, north)))
-    return Location.id.in_(select(location_points.c.id).where(
+    return Location.id.in_(_points_in_box())
+
+
+@lru_cache
+def box_count_statement(dialect: str) -> Select:
+    """How many locations lie in the box (the parameters of `box_condition`), counting no
+    further than the parameter `most`: the count costs at most that many index entries."""
+    found = (select(Location.id).where(box_condition(dialect)) if dialect == "postgresql"
+             else _points_in_box())
+    return select(func.count()).select_from(
+        found.limit(bindparam("most", type_=Integer)).subquery())
+
+
+def _box_parameters():
+    return tuple(bindparam(name, type_=Float) for name in BOX)
+
+
+def _points_in_box() -> Select:
+    """The ids of the R*Tree's points within the box (SQLite)."""
+    south, north, west, east = _box_parameters()
+    return select(location_points.c.id).where(
         location_points.c.north >= south, location_points.c.south <= north,
-        location_points.c.east >= west, location_points.c.west <= east))
+        location_points.c.east >= west, location_points.c.west <= east)
 
 
 def box_parts(south: float, north: float, west: float,

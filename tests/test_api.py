@@ -13,6 +13,7 @@ from tests.api_fixtures import (
     XSS_NAME,
 )
 from tests.public_fixtures import UNPUBLISHED
+from web import queries
 
 
 @pytest.fixture
@@ -119,6 +120,15 @@ def test_near_gives_distances_in_order_and_the_place(api):
     assert "Buffalo Nerve Block Clinic" not in names(body)  # about 470 km away
     assert body["near"]["label"].startswith("New York")
     assert body["facets"]["regions"] == {"US-NY": 2, "US-NJ": 1}
+
+
+def test_near_gives_the_radius_searched_and_the_one_asked(api, monkeypatch):
+    _, body, _ = api("/clinics?near=10001&radius=60")
+    assert (body["near"]["radius_km"], body["near"]["asked_radius_km"]) == (60, 60)
+    monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", 0)  # every box holds too many
+    _, body, _ = api("/clinics?near=10001&radius=61")
+    assert (body["near"]["radius_km"], body["near"]["asked_radius_km"]) == (1, 61)
+    assert names(body) == [TWO_SITES] and body["items"][0]["distance_km"] < 1
 
 
 def test_facets_count_over_all_matches(api):

@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 
 from tests.public_fixtures import UNPUBLISHED
+from web import queries
 
 
 def text_of(response) -> str:
@@ -44,6 +45,18 @@ def test_near_results_are_sorted_by_distance_and_can_be_sorted_by_name(client, d
     order = [by_name.index(name) for name in
              ("Brooklyn Nerve Pain Relief", "Manhattan Ketamine Center", "Newark Infusion Suite")]
     assert order == sorted(order)
+
+
+def test_a_crowded_place_narrows_the_search_and_says_so(client, directory, monkeypatch):
+    monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", 0)  # every box holds too many
+    page = text_of(client.get("/clinics?near=10001&radius=500"))
+    assert ("So many clinics lie within 311 mi of New York, NY 10001 that this search lists "
+            "those within 0.6 mi.") in page
+    assert "Within 0.6 mi of New York" in page
+    assert "Manhattan Ketamine Center" in page and "Newark Infusion Suite" not in page
+    assert '<option value="500" selected>311 mi (500 km)</option>' in page
+    page = text_of(client.get("/clinics?near=10001&radius=500&condition=fibromyalgia"))
+    assert "No clinic matches" in page and "Search within" not in page  # wider narrows too
 
 
 def test_an_unknown_place_says_so_and_suggests_close_matches(client, directory):

@@ -2,7 +2,7 @@
 regions; only published entries."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from models import Clinic, Location, Source, SourceRecord, Term
 from reliefmap.geocode import geocode_place
@@ -172,6 +172,45 @@ def test_the_nearest_clinics_are_the_first_of_a_search_of_the_whole_radius(sessi
             == [(hit.clinic.slug, hit.location.id, hit.distance_km) for hit in searched.items])
     cards = queries.nearest_clinics(session, near, count, **wanted, cards=True)
     assert [card_view(hit) for hit in cards] == [card_view(hit) for hit in nearest]
+
+
+def locations_in_box(session, place, radius_km: float) -> int:
+    """Every location (any clinic's) in the box around the place, counted from the table."""
+    south, north, west, east = queries.bounding_box(place.lat, place.lon, radius_km)
+    return session.scalar(select(func.count()).select_from(Location).where(
+        Location.latitude.between(south, north), Location.longitude.between(west, east)))
+
+
+def test_a_near_search_where_too_many_locations_lie_reads_a_narrower_radius(session,
+                                                                           monkeypatch):
+    place = geocode_place("10001")
+    asked = queries.MAX_RADIUS_KM
+    full = queries.find_clinics(session, near=place, radius_km=asked, sort="distance")
+    assert (full.radius_km, full.asked_radius_km) == (asked, asked)
+    most = locations_in_box(session, place, asked) - 1
+    monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", most)
+    narrowed = queries.find_clinics(session, near=place, radius_km=asked, sort="distance")
+    radius = narrowed.radius_km
+    assert (narrowed.asked_radius_km, radius < asked) == (asked, True)
+    assert radius in queries.NARROWER_RADII_KM
+    assert locations_in_box(session, place, radius) <= most  # the widest that holds few
+    wider = [r for r in queries.NARROWER_RADII_KM if radius < r < asked]
+    assert not wider or locations_in_box(session, place, wider[0]) > most
+    # What a search of the narrower radius finds, with nothing narrowed
+    monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", most + 1)
+    direct = queries.find_clinics(session, near=place, radius_km=radius, sort="distance")
+    assert direct.radius_km == radius
+    assert ([(hit.clinic.slug, hit.distance_km) for hit in narrowed.items]
+            == [(hit.clinic.slug, hit.distance_km) for hit in direct.items])
+    assert (narrowed.total, narrowed.facets) == (direct.total, direct.facets)
+    assert narrowed.total < full.total  # 250 km: 3 of the 4 within 500
+
+
+def test_a_near_search_where_even_the_narrowest_box_is_crowded_reads_the_narrowest(
+        session, monkeypatch):
+    monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", 0)
+    found = queries.find_clinics(session, near=geocode_place("10001"), radius_km=50)
+    assert found.radius_km == queries.NARROWER_RADII_KM[0]
 
 
 def test_near_facets_count_a_clinic_once_per_term_region_and_day(database, details_directory):

@@ -250,7 +250,9 @@ def clinics():
                       "accepting_new_patients": {"true": facets.accepting_new_patients}}
     place = results.place
     data["near"] = ({"label": place.label, "lat": place.lat, "lon": place.lon,
-                     "country": place.country, "region": place.region} if place else None)
+                     "country": place.country, "region": place.region,
+                     "radius_km": results.radius_km, "asked_radius_km": results.asked_radius_km}
+                    if place else None)
     return data
 
 

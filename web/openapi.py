@@ -2,7 +2,7 @@
 
 from models.details import CLOCK, DAYS, PAYMENT_KINDS, PRICE_PER
 from models.entries import DETAIL_FIELDS
-from web.queries import MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
+from web.queries import MAX_NEAR_LOCATIONS, MAX_PER_PAGE, MAX_RADIUS_KM, SORTS
 
 
 def _nullable(kind: str, **extra) -> dict:
@@ -170,6 +170,12 @@ SCHEMAS = {
     "Place": _object({
         "label": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
         "country": {"type": "string"}, "region": _nullable("string"),
+        "radius_km": {"type": "number", "exclusiveMinimum": 0,
+                      "description": "The radius searched: `radius`, or a narrower one where "
+                                     f"more than {MAX_NEAR_LOCATIONS:,} clinic locations lie "
+                                     "within `radius`."},
+        "asked_radius_km": {"type": "number", "exclusiveMinimum": 0,
+                            "description": "The radius asked (`radius`, or its default)."},
     }),
     "ClinicPage": _object({
         "items": {"type": "array", "items": _ref("Clinic")},
@@ -268,7 +274,9 @@ DOCUMENT = {
                            "(\"Springfield\") is a 400 whose `suggestions` are the places, most "
                            "populous first.",
                    {"type": "string"}),
-            _query("radius", "With near: kilometres around the place.",
+            _query("radius", "With near: kilometres around the place (narrowed where more "
+                             f"than {MAX_NEAR_LOCATIONS:,} clinic locations lie within it: see "
+                             "`near.radius_km`).",
                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM}),
             _query("sort", "Order of the results; distance needs near.",
                    {"enum": list(SORTS), "default": "name"}),

@@ -51,7 +51,7 @@ def _setup(state):
     app.extensions["public_form_limiter"] = RateLimiter(
         app.config.get("PUBLIC_FORM_LIMIT", 5), app.config.get("PUBLIC_FORM_WINDOW", 600))
     app.jinja_env.filters.update(http_url=http_url, distance=format_distance,
-                                 distance_span=format_span,
+                                 distance_span=format_span, radius=format_radius,
                                  place_name=queries.place_name, phone=format_phone,
                                  language_name=details.language_name)
     app.jinja_env.globals.update(with_args=with_args, osm_url=osm_url, uses_miles=uses_miles,
@@ -88,6 +88,13 @@ def format_distance(km: float | None, miles: bool = False) -> str:
     if miles:
         return f"{km / KM_PER_MILE:.1f} mi ({km:.1f} km)"
     return f"{km:.1f} km ({km / KM_PER_MILE:.1f} mi)"
+
+
+def format_radius(km: float, miles: bool = False) -> str:
+    """A search radius: "50 km", or "31 mi" for a place in the US or the UK; tenths below 10
+    ("0.6 mi")."""
+    value, unit = (km / KM_PER_MILE, "mi") if miles else (km, "km")
+    return f"{round(value, 1 if value < 10 else None):g} {unit}"
 
 
 def format_span(hits, miles: bool = False) -> str:
@@ -128,8 +135,7 @@ def results_map(results, miles: bool):
     hits = [hit for hit in (results.items or results.nearest)
             if hit.location is not None and hit.location.latitude is not None]
     named = [f"{hit.clinic.name}, {format_distance(hit.distance_km, miles)} away" for hit in hits]
-    within = (f"{round(results.radius_km / KM_PER_MILE)} mi" if miles
-              else f"{round(results.radius_km)} km")
+    within = format_radius(results.radius_km, miles)
     return maps.map_svg(
         place.lat, place.lon,
         [maps.Dot(hit.location.latitude, hit.location.longitude, name)
@@ -221,8 +227,16 @@ def clinics():
         suggestions=suggestions, sort=sort, radius=radius, radii=RADII_KM,
         choices=resolution.choices if resolution else (), near_me=near_me,
         miles=miles,
-        wider=next((r for r in RADII_KM if r > radius), None),
+        wider=_wider_radius(results, radius),
         terms=queries.term_labels(session))
+
+
+def _wider_radius(results, radius: float) -> int | None:
+    """The next radius to offer when nothing matches; none when the search was narrowed
+    already (a wider one would be narrowed again)."""
+    if results and results.place and results.radius_km < results.asked_radius_km:
+        return None
+    return next((r for r in RADII_KM if r > radius), None)
 
 
 def _place_asked(wanted: dict):

@@ -45,7 +45,7 @@ from models import (
 )
 from models.counts import json_strings, open_days, term_scope
 from models.directory import LISTED, TermKinds
-from models.spatial import box_condition, box_parts
+from models.spatial import box_condition, box_count_statement, box_parts
 from models.taxonomy import term_ancestry, with_descendants
 from reliefmap.geocode import Place
 from web import search
@@ -67,6 +67,14 @@ NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 fo
 # every located clinic.
 NEAREST_STEPS_KM = (*(round(100 * 2 ** (step / 2)) for step in range(15)), 20_038)
 NEAREST_COUNT = 3
+# A near search reads at most this many locations: where its box holds more (a city centre in
+# a directory of a million clinics), it reads the widest of the narrower radii whose box holds
+# no more. Its cost then stays bounded whatever the radius asked and however crowded the place.
+# Around ZIP 10001 at a million bench clinics the 50 km box holds 86,358 locations: the search
+# took 0.45 s; it now reads 1 km (1,322 locations, 101 matches) in 0.03 s. Each location
+# read costs about 8 us, and counting one about 1.5 us.
+MAX_NEAR_LOCATIONS = 2_000
+NARROWER_RADII_KM = (1, 2, 5, 10, 25, 50, 100, 250)  # narrowest first
 
 
 @dataclass
@@ -138,7 +146,8 @@ class ClinicResults(Results):
 
     facets: Facets = field(default_factory=Facets)
     place: Place | None = None
-    radius_km: float | None = None
+    radius_km: float | None = None  # the radius searched: the one asked, or a narrower one
+    asked_radius_km: float | None = None  # (see MAX_NEAR_LOCATIONS)
     # With `place` and no match within the radius: the nearest matches beyond it.
     nearest: list[ClinicHit] = field(default_factory=list)
 
@@ -245,14 +254,16 @@ def find_clinics(session: Session, *, q: str | None = None, condition: str | Non
     """
     page, per_page = _page_bounds(page, per_page)
     if near is not None:
-        radius = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
+        asked = min(float(radius_km or DEFAULT_RADIUS_KM), MAX_RADIUS_KM)
+        radius = _readable_radius(session, near, asked)
         ordered, facets = _find_near(session, q, condition, treatment, country, region,
                                      locality, details, near, radius, sort)
         items = _hits(session, ordered[(page - 1) * per_page: page * per_page], cards,
                       wide=True)
         nearest = [] if ordered else _nearest(session, q, condition, treatment, country,
                                               region, locality, details, near, radius, cards)
-        return ClinicResults(items, len(ordered), page, per_page, facets, near, radius, nearest)
+        return ClinicResults(items, len(ordered), page, per_page, facets, near, radius, asked,
+                             nearest)
     total, ids, facets = _find_listed(session, q, condition, treatment, country, region,
                                       locality, details, sort, page, per_page)
     items = [ClinicHit(clinic, _matching_location(clinic, country, region, locality))
@@ -324,6 +335,29 @@ def _scope_facets(session, scope: str) -> Facets:
                     accepting_new_patients=kept.get("new_patients", {}).get("", 0))
     _split_terms(facets, _ancestors(session)[0], kept.get("term", {}).items())
     return facets
+
+
+def _readable_radius(session, near: Place, radius: float) -> float:
+    """`radius`, or when its box holds more than MAX_NEAR_LOCATIONS locations, the widest of
+    NARROWER_RADII_KM whose box holds no more (the narrowest when none does). The narrower
+    ones are counted narrowest first: each count stops at MAX_NEAR_LOCATIONS + 1 entries, and
+    the narrow boxes of a dense place hold fewer."""
+    statement = box_count_statement(session.get_bind().dialect.name)
+
+    def holds_few(candidate: float) -> bool:
+        return sum(session.execute(statement, {**part, "most": MAX_NEAR_LOCATIONS + 1})
+                   .scalar() for part in box_parts(*bounding_box(near.lat, near.lon,
+                                                                 candidate))
+                   ) <= MAX_NEAR_LOCATIONS
+
+    if holds_few(radius):
+        return radius
+    readable = NARROWER_RADII_KM[0]
+    for candidate in NARROWER_RADII_KM[1:]:
+        if candidate >= radius or not holds_few(candidate):
+            break
+        readable = candidate
+    return readable
 
 
 def _find_near(session, q, condition, treatment, country, region, locality, details,
