@@ -5,11 +5,17 @@ SQLite keeps the points in an R*Tree virtual table, `location_points`, that trig
 way a near search reads the few locations in its box instead of a band of latitude around the
 world. The R*Tree stores 32-bit floats rounded outwards, so a box finds a superset of its points:
 callers measure the true distance of what it finds.
+
+On PostgreSQL a second GiST index (migration 0013) holds each location's point on the unit
+sphere, so that `nearest_order` reads locations in order of great-circle distance: a search for
+the few nearest stops once it has them, however far they are.
 """
 
+import math
 from functools import lru_cache
 
 from sqlalchemy import Column, Float, Integer, MetaData, Select, Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.directory import Location
@@ -44,6 +50,34 @@ def box_count_statement(dialect: str) -> Select:
              else _points_in_box())
     return select(func.count()).select_from(
         found.limit(bindparam("most", type_=Integer)).subquery())
+
+
+def sphere_point(latitude, longitude) -> ColumnElement:
+    """The point on the unit sphere (a PostgreSQL `cube`) of SQL latitude and longitude
+    expressions; migration 0013 indexes it for the columns of `locations`."""
+    lat, lon = func.radians(latitude), func.radians(longitude)
+    return func.cube(array([func.cos(lat) * func.cos(lon), func.cos(lat) * func.sin(lon),
+                            func.sin(lat)]))
+
+
+def with_coordinates() -> list[ColumnElement]:
+    """Locations with both coordinates (the rows migration 0013 indexes)."""
+    return [Location.latitude.is_not(None), Location.longitude.is_not(None)]
+
+
+def nearest_order() -> ColumnElement:
+    """PostgreSQL: an ORDER BY of locations nearest first to the point given as the statement's
+    parameters `x`, `y` and `z` (see `sphere_parameters`), read from the index of migration
+    0013 (with `with_coordinates()` among the statement's conditions)."""
+    target = func.cube(array([bindparam(name, type_=Float) for name in "xyz"]))
+    return sphere_point(Location.latitude, Location.longitude).op("<->")(target)
+
+
+def sphere_parameters(lat: float, lon: float) -> dict[str, float]:
+    """The parameters of `nearest_order` for a point."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return {"x": math.cos(phi) * math.cos(lam), "y": math.cos(phi) * math.sin(lam),
+            "z": math.sin(phi)}
 
 
 def _box_parameters():

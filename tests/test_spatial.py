@@ -1,6 +1,9 @@
 """The spatial index of locations (migration 0011): boxes find the located addresses in them,
 across the antimeridian too, the index follows inserts, moves and deletes, and near searches
-read it instead of a band of latitude."""
+read it instead of a band of latitude. On PostgreSQL the nearest are read in order of distance
+(migration 0013), and give what a search of the whole earth gives."""
+
+import random
 
 import pytest
 from sqlalchemy import select, text
@@ -9,7 +12,7 @@ from models import PUBLISHED, Clinic, Location
 from models.spatial import box_condition, box_parts
 from reliefmap.geocode import Place
 from web import queries
-from web.queries import bounding_box
+from web.queries import bounding_box, haversine_km
 
 PLACES = {"new-york": (40.75, -73.99), "suva": (-18.14, 178.44), "apia": (-13.83, -171.76),
           "nowhere": (None, None)}
@@ -89,3 +92,55 @@ def test_a_near_search_reads_the_index(database, located):
             plan = " ".join(row[3] for row in session.execute(
                 text(f"EXPLAIN QUERY PLAN {compiled}")))
             assert "location_points" in plan and "VIRTUAL TABLE" in plan
+
+
+def test_nearest_reads_the_index_of_distance_on_postgresql(database, located):
+    with database.read_session() as session:
+        dialect = session.get_bind().dialect.name
+        nearest = queries._circle_statement(session, [], wide=False, nearest=True)
+        if dialect == "postgresql":
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table otherwise
+            query = nearest.params(x=1.0, y=0.0, z=0.0, limit=3)
+            compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            plan = " ".join(session.scalars(text(f"EXPLAIN {compiled}")))
+            assert "ix_locations_sphere" in plan and "Limit" in plan
+        else:  # SQLite widens circles read from the R*Tree
+            assert "location_points" in str(nearest) and "ORDER BY" not in str(nearest)
+
+
+@pytest.fixture
+def scattered(database) -> list[tuple[str, float, float]]:
+    """60 published clinics scattered over the north-east of the US, a few with a second
+    location and a few sharing a point (ties): (slug, lat, lon) of each location."""
+    rng = random.Random(5)
+    points = []
+    with database.write_session.begin() as session:
+        for number in range(60):
+            lat, lon = 40 + rng.uniform(-3, 3), -74 + rng.uniform(-4, 4)
+            if number % 10 == 9:  # the same point as the clinic before
+                lat, lon = points[-1][1:]
+            places = [(lat, lon)] + ([(lat + 0.5, lon - 0.5)] if number % 7 == 0 else [])
+            slug = f"scattered-{number:02}"  # in the order of the names
+            session.add(Clinic(slug=slug, name=f"Scattered {number:02}", state=PUBLISHED,
+                               locations=[Location(latitude=a, longitude=b) for a, b in places]))
+            points += [(slug, a, b) for a, b in places]
+    return points
+
+
+@pytest.mark.parametrize("batch", [1, 2, queries.NEAREST_BATCH])
+@pytest.mark.parametrize("count", [1, 3, 7, 25])
+def test_the_nearest_clinics_are_those_nearest_of_all(database, scattered, count, batch,
+                                                      monkeypatch):
+    """With small batches, ties and clinics with two locations need more than the first."""
+    monkeypatch.setattr(queries, "NEAREST_BATCH", batch)
+    rng = random.Random(count)
+    with database.read_session() as session:
+        for _ in range(5):
+            lat, lon = 40 + rng.uniform(-3, 3), -74 + rng.uniform(-4, 4)
+            best: dict[str, float] = {}
+            for slug, a, b in scattered:
+                best[slug] = min(best.get(slug, 1e9), haversine_km(lat, lon, a, b))
+            wanted = sorted(best, key=lambda slug: (best[slug], slug))[:count]
+            nearest = queries.nearest_clinics(session, Place(lat, lon, "Here", "US", None),
+                                              count, radius_km=20_000)
+            assert [hit.clinic.slug for hit in nearest] == wanted

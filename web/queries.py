@@ -27,7 +27,18 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import pycountry
-from sqlalchemy import Select, Text, bindparam, cast, exists, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -45,7 +56,14 @@ from models import (
 )
 from models.counts import json_strings, open_days, term_scope
 from models.directory import LISTED, TermKinds
-from models.spatial import box_condition, box_count_statement, box_parts
+from models.spatial import (
+    box_condition,
+    box_count_statement,
+    box_parts,
+    nearest_order,
+    sphere_parameters,
+    with_coordinates,
+)
 from models.taxonomy import term_ancestry, with_descendants
 from reliefmap.geocode import Place
 from web import search
@@ -67,6 +85,7 @@ NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 fo
 # every located clinic.
 NEAREST_STEPS_KM = (*(round(100 * 2 ** (step / 2)) for step in range(15)), 20_038)
 NEAREST_COUNT = 3
+NEAREST_BATCH = 4  # on PostgreSQL the nearest are read in batches (see `_in_order`)
 # A near search reads at most this many locations: where its box holds more (a city centre in
 # a directory of a million clinics), it reads the widest of the narrower radii whose box holds
 # no more. Its cost then stays bounded whatever the radius asked and however crowded the place.
@@ -373,7 +392,7 @@ def _nearest(session, q, condition, treatment, country, region, locality, detail
              near: Place, radius: float, cards: bool) -> list[ClinicHit]:
     """The few matches nearest to `near`, all beyond `radius` (a search found none within)."""
     circle = _search_circle(session, q, condition, treatment, country, region, locality,
-                            details, wide=False)
+                            details, wide=False, nearest=True)
     steps = (*(r for r in NEAREST_STEPS_KM if r > radius), NEAREST_STEPS_KM[-1])
     return _hits(session, _closest(session, circle, near, NEAREST_COUNT, steps), cards)
 
@@ -436,24 +455,29 @@ def _card_columns():
 
 @cached
 def _search_circle(session, q, condition, treatment, country, region, locality, details,
-                   wide: bool) -> Select:
+                   wide: bool, nearest: bool = False) -> Select:
     """The circle statement of a search (see `_circle_statement`), built once per question
     and directory version: building a statement costs more than SQLite takes to run it."""
     # The place filters go on the boxed location rows themselves, which implies the clinic
     # has a location there: no separate "clinic has such a location" subquery.
     filters = _clinic_filters(session, q, condition, treatment, [], details, few_rows=True)
     filters += _location_filters(country, region, locality, details)
-    return _circle_statement(session, filters, wide)
+    return _circle_statement(session, filters, wide, nearest)
 
 
-def _circle_statement(session, filters: list, wide: bool) -> Select:
+def _circle_statement(session, filters: list, wide: bool, nearest: bool = False) -> Select:
     """The locations in a box (its corners are the parameters of `box_condition`) of clinics
     matching `filters`. `wide` reads, in the same query, all that their cards and the facets
     need (a search counts facets over every match; nearby clinics and nearest matches read the
-    cards of a few afterwards)."""
+    cards of a few afterwards). With `nearest`, on PostgreSQL: instead of a box, the first
+    `limit` (a parameter) locations nearest to a point (see `_closest`)."""
     columns = (*_circle_columns(), *(_card_columns() if wide else ()))
-    return (select(*columns).join(Clinic, Clinic.id == Location.clinic_id)
-            .where(*filters, box_condition(session.get_bind().dialect.name)))
+    statement = select(*columns).join(Clinic, Clinic.id == Location.clinic_id)
+    dialect = session.get_bind().dialect.name
+    if nearest and dialect == "postgresql":
+        return (statement.where(*filters, *with_coordinates()).order_by(nearest_order())
+                .limit(bindparam("limit", type_=Integer)))
+    return statement.where(*filters, box_condition(dialect))
 
 
 def _within(session, circle: Select, near: Place, radius: float, **params) -> list[Match]:
@@ -475,15 +499,46 @@ def _within(session, circle: Select, near: Place, radius: float, **params) -> li
 
 def _closest(session, circle: Select, near: Place, count: int, steps,
              **params) -> list[Match]:
-    """The `count` matches of the circle statement nearest to `near`: circles widen through
-    `steps` (km) until one holds that many (the last may hold fewer). Exact: whatever the
-    circle holds is nearer than all it leaves out."""
+    """The `count` matches of the circle statement (built with `nearest`) nearest to `near`,
+    within the last of `steps` (km). On SQLite circles widen through `steps` until one holds
+    that many (the last may hold fewer). Exact: whatever the circle holds is nearer than all it
+    leaves out."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _in_order(session, circle, near, count, steps[-1], **params)
     found: list[Match] = []
     for radius in steps:
         found = _within(session, circle, near, radius, **params)
         if len(found) >= count:
             break
     return _sorted_near(found, "distance")[:count]
+
+
+def _in_order(session, ordered: Select, near: Place, count: int, radius: float,
+              **params) -> list[Match]:
+    """PostgreSQL: the `count` matches nearest to `near` within `radius`, read nearest first
+    from the statement (see `_circle_statement`), a batch of rows at a time (NEAREST_BATCH rows
+    per clinic wanted, then each four times the one before) until the batch holds `count` clinics and every row as near as the last of
+    them (the same clinics as a circle holding them all would give, ties included)."""
+    limit = NEAREST_BATCH * count
+    while True:
+        rows = session.execute(ordered, {**sphere_parameters(near.lat, near.lon), **params,
+                                         "limit": limit}).all()
+        found: dict[int, Match] = {}
+        last_km = 0.0
+        for row in rows:
+            last_km = haversine_km(near.lat, near.lon, row.latitude, row.longitude)
+            if last_km > radius:
+                break
+            match = found.get(row.clinic_id)
+            if match is None:
+                found[row.clinic_id] = Match(last_km, row, [row])
+            else:
+                match.rows.append(row)
+        chosen = _sorted_near(list(found.values()), "distance")[:count]
+        if (len(rows) < limit or last_km > radius
+                or (len(chosen) == count and last_km > chosen[-1].km)):
+            return chosen
+        limit *= 4
 
 
 def _sorted_near(found: list[Match], sort: str) -> list[Match]:
@@ -537,9 +592,9 @@ def _cards_statement(session) -> Select:
 
 @cached
 def _nearby_circle(session) -> Select:
-    """The circle statement of other clinics near one (parameter `clinic_id`)."""
+    """The nearest statement of other clinics near one (parameter `clinic_id`)."""
     return _circle_statement(session, [*LISTED, Clinic.id != bindparam("clinic_id")],
-                             wide=False)
+                             wide=False, nearest=True)
 
 
 def _card(row, kinds: dict[str, str]) -> Card:
@@ -894,7 +949,7 @@ def nearest_clinics(session: Session, near: Place, count: int, *,
     nearest to `near` within `radius_km`, nearest first, with no total and no facets (a guide
     lists a few: a search of the whole radius read a city's thousands of matches first)."""
     circle = _search_circle(session, None, condition, treatment, None, None, None, NO_DETAILS,
-                            wide=False)
+                            wide=False, nearest=True)
     steps = (*(r for r in NEARBY_STEPS_KM if r < radius_km), radius_km)
     return _hits(session, _closest(session, circle, near, count, steps), cards)
 

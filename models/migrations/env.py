@@ -10,10 +10,10 @@ config = context.config
 FOREIGN_TABLES = {"apscheduler_jobs"}
 # The search indexes and version of migration 0002 (and FTS5's own tables): not models.
 SEARCH_TABLES = ("clinic_search", "resource_search", "search_version")
-# The spatial index of migration 0011 (SQLite's R*Tree and its own tables, PostgreSQL's GiST
-# index on an expression): not in the models.
+# The spatial indexes of migrations 0011 and 0013 (SQLite's R*Tree and its own tables,
+# PostgreSQL's GiST indexes on expressions): not in the models.
 SPATIAL_TABLES = ("location_points",)
-SPATIAL_INDEXES = {"ix_locations_point"}
+SPATIAL_INDEXES = {"ix_locations_point", "ix_locations_sphere"}
 
 
 def include_name(name, type_, parent_names) -> bool:
