@@ -144,3 +144,18 @@ def test_the_nearest_clinics_are_those_nearest_of_all(database, scattered, count
             nearest = queries.nearest_clinics(session, Place(lat, lon, "Here", "US", None),
                                               count, radius_km=20_000)
             assert [hit.clinic.slug for hit in nearest] == wanted
+
+
+def test_postgresql_looks_for_the_nearest_among_a_bounded_number_of_locations(
+        database, scattered, monkeypatch):
+    """A filter few clinics match must not read every location of the directory."""
+    monkeypatch.setattr(queries, "MAX_NEAREST_LOCATIONS", 5)
+    lat, lon = 40.2, -73.6
+    by_distance = sorted(scattered, key=lambda point: haversine_km(lat, lon, *point[1:]))
+    with database.read_session() as session:
+        nearest = queries.nearest_clinics(session, Place(lat, lon, "Here", "US", None), 25,
+                                          radius_km=20_000)
+        if session.get_bind().dialect.name == "postgresql":
+            assert {hit.clinic.slug for hit in nearest} == {slug for slug, *_ in by_distance[:5]}
+        else:  # SQLite's circles have no such bound
+            assert len(nearest) == 25
