@@ -86,7 +86,7 @@ NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 fo
 NEAREST_STEPS_KM = (*(round(100 * 2 ** (step / 2)) for step in range(15)), 20_038)
 NEAREST_COUNT = 3
 NEAREST_BATCH = 4  # on PostgreSQL the nearest are read in batches (see `_in_order`)
-# ... from this many locations nearest to the place, at most (see `_nearest_statement`)
+# ... among at most this many locations nearest to the place (see `_nearest_statement`)
 MAX_NEAREST_LOCATIONS = 10_000
 # A near search reads at most this many locations: where its box holds more (a city centre in
 # a directory of a million clinics), it reads the widest of the narrower radii whose box holds
@@ -471,14 +471,14 @@ def _circle_statement(session, filters: list, wide: bool, nearest: bool = False)
     """The locations in a box (its corners are the parameters of `box_condition`) of clinics
     matching `filters`. `wide` reads, in the same query, all that their cards and the facets
     need (a search counts facets over every match; nearby clinics and nearest matches read the
-    cards of a few afterwards). With `nearest`, on PostgreSQL: instead of a box, the first
-    `limit` (a parameter) locations nearest to a point (see `_closest`)."""
+    cards of a few afterwards). With `nearest`, on PostgreSQL: instead of a box, the locations
+    nearest to a point, in order (see `_nearest_statement`)."""
     columns = (*_circle_columns(), *(_card_columns() if wide else ()))
-    statement = select(*columns).join(Clinic, Clinic.id == Location.clinic_id)
     dialect = session.get_bind().dialect.name
     if nearest and dialect == "postgresql":
         return _nearest_statement(columns, filters)
-    return statement.where(*filters, box_condition(dialect))
+    return (select(*columns).join(Clinic, Clinic.id == Location.clinic_id)
+            .where(*filters, box_condition(dialect)))
 
 
 def _nearest_statement(columns, filters: list) -> Select:
@@ -487,8 +487,8 @@ def _nearest_statement(columns, filters: list) -> Select:
     0013), the first `limit` (a parameter) of clinics matching `filters`, nearest first. The
     bound keeps a filter that few clinics or none match (a word no clinic has) from reading
     every location of the directory: at a million clinics that took 24 s."""
-    nearest = (select(Location.id, nearest_order().label("distance"))
-               .where(*with_coordinates()).order_by(nearest_order())
+    distance = nearest_order().label("distance")
+    nearest = (select(Location.id, distance).where(*with_coordinates()).order_by(distance)
                .limit(MAX_NEAREST_LOCATIONS).subquery("nearest_locations"))
     return (select(*columns).select_from(nearest)
             .join(Location, Location.id == nearest.c.id)
