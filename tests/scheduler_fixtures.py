@@ -93,7 +93,9 @@ class SchedulerProcess:
         return self.log_path.read_text(errors="replace")
 
     def wait_started(self, timeout: float = 30) -> None:
-        wait_for(lambda: "job crawl:" in self.output() or self.process.poll() is not None,
+        """Until the stored jobs are in line with the config: sync_jobs lists each job's next
+        run last ("removing job crawl:..." comes before it changes the others)."""
+        wait_for(lambda: ": next run at" in self.output() or self.process.poll() is not None,
                  timeout, message="the scheduler to start")
         assert self.process.poll() is None, self.output()
 
