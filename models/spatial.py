@@ -45,11 +45,14 @@ def box_condition(dialect: str) -> ColumnElement:
 @lru_cache
 def box_count_statement(dialect: str) -> Select:
     """How many locations lie in the box (the parameters of `box_condition`), counting no
-    further than the parameter `most`: the count costs at most that many index entries."""
-    found = (select(Location.id).where(box_condition(dialect)) if dialect == "postgresql"
-             else _points_in_box())
+    further than the parameter `most`: the count costs at most that many index entries. On
+    PostgreSQL the function of migration 0014, which keeps the planner from gathering the whole
+    box first."""
+    if dialect == "postgresql":
+        return select(func.reliefmap_box_count(*_box_parameters(),
+                                               bindparam("most", type_=Integer)))
     return select(func.count()).select_from(
-        found.limit(bindparam("most", type_=Integer)).subquery())
+        _points_in_box().limit(bindparam("most", type_=Integer)).subquery())
 
 
 def sphere_point(latitude, longitude) -> ColumnElement:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from models import PUBLISHED, Clinic, Location
-from models.spatial import box_condition, box_parts
+from models.spatial import box_condition, box_count_statement, box_parts
 from reliefmap.geocode import Place
 from web import queries
 from web.queries import bounding_box, haversine_km
@@ -159,3 +159,49 @@ def test_postgresql_looks_for_the_nearest_among_a_bounded_number_of_locations(
             assert {hit.clinic.slug for hit in nearest} == {slug for slug, *_ in by_distance[:5]}
         else:  # SQLite's circles have no such bound
             assert len(nearest) == 25
+
+
+@pytest.fixture
+def crowded(database) -> int:
+    """30 located addresses within a few hundred metres of one another, and one far away."""
+    with database.write_session.begin() as session:
+        session.add(Clinic(slug="crowded", name="Crowded Clinic", locations=[
+            Location(latitude=40.75 + i / 10_000, longitude=-73.99 - i / 10_000)
+            for i in range(30)] + [Location(latitude=51.5, longitude=-0.13)]))
+    return 30
+
+
+@pytest.mark.parametrize("most", [1, 5, 29, 30, 31, 100])
+def test_a_box_count_stops_at_its_bound(database, crowded, most):
+    with database.read_session() as session:
+        statement = box_count_statement(session.get_bind().dialect.name)
+        (part,) = box_parts(*bounding_box(40.75, -73.99, 10))
+        assert session.execute(statement, {**part, "most": most}).scalar() == min(most, crowded)
+
+
+def test_postgresql_counts_a_box_entry_by_entry_not_gathering_it_first(database, crowded):
+    """A bitmap scan gathers the whole box before the bound applies (at a million clinics the
+    planner chose one: 84,400 entries read for a count bounded at 2,001). The count runs in a
+    function that rules bitmap scans out, and its plan, logged by auto_explain, reads the index
+    in order."""
+    (part,) = box_parts(*bounding_box(40.75, -73.99, 10))
+    with database.read_session() as session:
+        if database.dialect != "postgresql":  # the R*Tree's count stops at its bound as it is
+            compiled = str(box_count_statement("sqlite"))
+            assert "location_points" in compiled and "LIMIT" in compiled
+            return
+        settings = session.scalar(text(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'reliefmap_box_count'"))
+        assert settings == ["enable_bitmapscan=off"]
+        plans: list[str] = []
+        raw = session.connection().connection.dbapi_connection
+        raw.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+        for setting in ("LOAD 'auto_explain'", "SET LOCAL enable_seqscan = off",
+                        "SET LOCAL auto_explain.log_min_duration = 0",
+                        "SET LOCAL auto_explain.log_nested_statements = on",
+                        "SET LOCAL auto_explain.log_level = notice"):
+            session.execute(text(setting))
+        statement = box_count_statement("postgresql")
+        assert session.execute(statement, {**part, "most": 100}).scalar() == crowded
+        counted = next(plan for plan in plans if "FROM locations" in plan)
+        assert "Index Scan using ix_locations_point" in counted and "Bitmap" not in counted
