@@ -146,19 +146,32 @@ def test_the_nearest_clinics_are_those_nearest_of_all(database, scattered, count
             assert [hit.clinic.slug for hit in nearest] == wanted
 
 
-def test_postgresql_looks_for_the_nearest_among_a_bounded_number_of_locations(
-        database, scattered, monkeypatch):
-    """A filter few clinics match must not read every location of the directory."""
+def test_the_nearest_are_looked_for_among_a_bounded_number_of_locations(database, scattered,
+                                                                      monkeypatch):
+    """A filter few clinics match must not read every location of the directory: PostgreSQL
+    looks among the MAX_NEAREST_LOCATIONS locations nearest to the place, SQLite widens its
+    circles no further once one's box holds more than that many."""
     monkeypatch.setattr(queries, "MAX_NEAREST_LOCATIONS", 5)
     lat, lon = 40.2, -73.6
-    by_distance = sorted(scattered, key=lambda point: haversine_km(lat, lon, *point[1:]))
+    nearest_km: dict[str, float] = {}
+    for slug, a, b in scattered:
+        nearest_km[slug] = min(nearest_km.get(slug, 1e9), haversine_km(lat, lon, a, b))
+    by_distance = sorted(nearest_km, key=lambda slug: (nearest_km[slug], slug))
     with database.read_session() as session:
-        nearest = queries.nearest_clinics(session, Place(lat, lon, "Here", "US", None), 25,
-                                          radius_km=20_000)
+        nearest = [hit.clinic.slug for hit in queries.nearest_clinics(
+            session, Place(lat, lon, "Here", "US", None), 25, radius_km=20_000)]
         if session.get_bind().dialect.name == "postgresql":
-            assert {hit.clinic.slug for hit in nearest} == {slug for slug, *_ in by_distance[:5]}
-        else:  # SQLite's circles have no such bound
-            assert len(nearest) == 25
+            closest_points = sorted(scattered, key=lambda point: haversine_km(lat, lon,
+                                                                              *point[1:]))
+            assert set(nearest) == {slug for slug, *_ in closest_points[:5]}
+            return
+    def box_holds(km: float) -> int:
+        south, north, west, east = bounding_box(lat, lon, km)
+        return sum(south <= a <= north and west <= b <= east for _slug, a, b in scattered)
+
+    last = next(km for km in queries.NEARBY_STEPS_KM if box_holds(km) > 5)
+    assert last < 20_000 and 0 < len(nearest) < 25
+    assert nearest == [slug for slug in by_distance if nearest_km[slug] <= last][:25]
 
 
 @pytest.fixture

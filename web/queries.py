@@ -86,7 +86,8 @@ NEARBY_STEPS_KM = (0.5, 2, 8, 30, 120)  # then the radius: 100 km nearby, 500 fo
 NEAREST_STEPS_KM = (*(round(100 * 2 ** (step / 2)) for step in range(15)), 20_038)
 NEAREST_COUNT = 3
 NEAREST_BATCH = 4  # on PostgreSQL the nearest are read in batches (see `_in_order`)
-# ... among at most this many locations nearest to the place (see `_nearest_statement`)
+# ... among at most this many locations nearest to the place (see `_nearest_statement`; on
+# SQLite, in circles whose boxes hold no more, see `_closest`)
 MAX_NEAREST_LOCATIONS = 10_000
 # A near search reads at most this many locations: where its box holds more (a city centre in
 # a directory of a million clinics), it reads the widest of the narrower radii whose box holds
@@ -363,22 +364,23 @@ def _readable_radius(session, near: Place, radius: float) -> float:
     NARROWER_RADII_KM whose box holds no more (the narrowest when none does). The narrower
     ones are counted narrowest first: each count stops at MAX_NEAR_LOCATIONS + 1 entries, and
     the narrow boxes of a dense place hold fewer."""
-    statement = box_count_statement(session.get_bind().dialect.name)
-
-    def holds_few(candidate: float) -> bool:
-        return sum(session.execute(statement, {**part, "most": MAX_NEAR_LOCATIONS + 1})
-                   .scalar() for part in box_parts(*bounding_box(near.lat, near.lon,
-                                                                 candidate))
-                   ) <= MAX_NEAR_LOCATIONS
-
-    if holds_few(radius):
+    if _box_holds_at_most(session, near, radius, MAX_NEAR_LOCATIONS):
         return radius
     readable = NARROWER_RADII_KM[0]
     for candidate in NARROWER_RADII_KM[1:]:
-        if candidate >= radius or not holds_few(candidate):
+        if candidate >= radius or not _box_holds_at_most(session, near, candidate,
+                                                         MAX_NEAR_LOCATIONS):
             break
         readable = candidate
     return readable
+
+
+def _box_holds_at_most(session, near: Place, radius: float, most: int) -> bool:
+    """Whether the box around `near` of `radius` holds at most `most` locations (any clinic's),
+    counted no further than that."""
+    statement = box_count_statement(session.get_bind().dialect.name)
+    return sum(session.execute(statement, {**part, "most": most + 1}).scalar()
+               for part in box_parts(*bounding_box(near.lat, near.lon, radius))) <= most
 
 
 def _find_near(session, q, condition, treatment, country, region, locality, details,
@@ -518,15 +520,17 @@ def _closest(session, circle: Select, near: Place, count: int, steps,
              **params) -> list[Match]:
     """The `count` matches of the circle statement (built with `nearest`) nearest to `near`,
     within the last of `steps` (km). On SQLite circles widen through `steps` until one holds
-    that many (the last may hold fewer). Exact: whatever the circle holds is nearer than all it
-    leaves out."""
+    that many (the last may hold fewer), and no further once a circle's box holds more than
+    MAX_NEAREST_LOCATIONS locations. Exact within what was read: whatever the circle holds is
+    nearer than all it leaves out."""
     if session.get_bind().dialect.name == "postgresql":
         return _in_order(session, circle, near, count, steps[-1], **params)
     found: list[Match] = []
     for radius in steps:
         found = _within(session, circle, near, radius, **params)
-        if len(found) >= count:
-            break
+        if len(found) >= count or not _box_holds_at_most(session, near, radius,
+                                                         MAX_NEAREST_LOCATIONS):
+            break  # as on PostgreSQL, a filter few clinics match reads no continent's worth
     return _sorted_near(found, "distance")[:count]
 
 
