@@ -128,7 +128,7 @@ def database_without_tables(database, database_url, tmp_path):
 
 @pytest.mark.parametrize("command", [["users", "list"], ["runs"], ["sources"], ["recount"],
                                      ["export", "--format", "csv", "--out", "out"],
-                                     ["crawl", "rsdsa"]])
+                                     ["crawl", "rsdsa"], ["serve", "--port", "9"]])
 def test_a_database_without_tables_is_a_one_line_error(run_cli, database_without_tables,
                                                        command):
     result = run_cli(*command, env={"RELIEFMAP_DATABASE_URL": database_without_tables})
