@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
@@ -135,6 +137,7 @@ def test_a_database_without_tables_is_a_one_line_error(run_cli, database_without
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "has no Relief Map tables: run 'reliefmap init'" in result.stderr
+    assert not Path("out").exists()  # the export's folder is made only for a usable database
 
 
 @pytest.fixture

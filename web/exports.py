@@ -98,13 +98,14 @@ def export_command(config, format_, out):
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out {out} is a file; give a folder to write into")
+    database = open_database(config)  # before the folder is made: an error leaves nothing
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if not os.access(folder, os.W_OK):
             raise PermissionError(13, "Permission denied", str(folder))
     except OSError as exc:
+        database.dispose()
         raise UserError(f"cannot write to --out {out}: {exc.strerror}") from None
-    database = open_database(config)
     try:
         with database.read_session() as session:
             target = export(session, format_, folder)
