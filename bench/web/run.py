@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 MIN_RATIO, MAX_P99_MS = 0.40, 100.0
 # Many different questions (cache misses, issue #14): a quarter of /healthz, p99 under 100 ms;
-# with a million clinics, near questions within 200 ms.
+# with a million clinics, near questions within 200 ms (no ratio: the issue sets none there).
 VARIED_MIN_RATIO = 0.25
 MILLION, MILLION_MAX_P99_MS = 1_000_000, 200.0
 # name -> path; "healthz" is the baseline every other page is compared with.
@@ -286,7 +286,7 @@ def targets(result: dict, clinics: int) -> tuple[float, float]:
     if "varied" not in result:
         return MIN_RATIO, MAX_P99_MS
     if clinics >= MILLION and "near" in result["page"]:
-        return VARIED_MIN_RATIO, MILLION_MAX_P99_MS
+        return 0.0, MILLION_MAX_P99_MS  # issue #14 sets a p99 only, at a million
     return VARIED_MIN_RATIO, MAX_P99_MS
 
 
@@ -329,8 +329,13 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds over every page; each page's median counts")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    # The README's production command: gunicorn's sync workers, one request each, behind a
+    # proxy that keeps the clients' connections. With -w 2 --threads 4 (the default before
+    # 2026-12-07, evening) the threads of a worker took turns on its one interpreter and shared
+    # its pauses: varied near questions at a million clinics had a p99 of 216 to 1,610 ms
+    # where four sync workers had 161 to 165 ms, in the same rounds.
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--varied", action="store_true",
                         help="also measure pages over many different URLs (cache misses)")
