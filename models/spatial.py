@@ -46,8 +46,8 @@ def box_condition(dialect: str) -> ColumnElement:
 def box_count_statement(dialect: str) -> Select:
     """How many locations lie in the box (the parameters of `box_condition`), counting no
     further than the parameter `most`: the count costs at most that many index entries. On
-    PostgreSQL the function of migration 0014, which keeps the planner from gathering the whole
-    box first."""
+    PostgreSQL the function of migration 0014: an index-only scan that the planner may not
+    replace with a bitmap scan, which would gather the whole box first."""
     if dialect == "postgresql":
         return select(func.reliefmap_box_count(*_box_parameters(),
                                                bindparam("most", type_=Integer)))
