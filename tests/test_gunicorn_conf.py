@@ -15,3 +15,21 @@ def test_a_worker_leaves_what_start_up_built_out_of_full_collections():
         assert gc.get_freeze_count() > 10_000  # the modules of the app at least
     finally:
         gc.unfreeze()
+
+
+def test_the_master_reads_every_zip_code_before_it_starts_workers(monkeypatch):
+    import zipcodes
+
+    from reliefmap import zips
+
+    settings = runpy.run_path(str(CONF))
+    settings["on_starting"](server=None)
+    assert zips._zips_starting.cache_info().currsize == 1000
+
+    def no_more_reads(prefix):
+        raise AssertionError(f"read prefix {prefix} while a patient waits")
+
+    monkeypatch.setattr(zipcodes, "similar_to", no_more_reads)
+    assert zips.us_zip("59801").state == "MT"  # Missoula
+    assert zips.us_zip("00501").city == "Holtsville"
+    assert zips.us_zip("99999") is None
