@@ -125,8 +125,13 @@ class Frame:
         self.half_lon = (WIDTH / 2) / self.xscale
 
     def point(self, lat: float, lon: float) -> tuple[float, float]:
-        return (WIDTH / 2 + (lon - self.lon) * self.xscale,
-                HEIGHT / 2 - (lat - self.lat) * self.scale)
+        return self.points([(lon, lat)])[0]
+
+    def points(self, lon_lats) -> list[tuple[float, float]]:
+        """Many points (lon, lat) at once: a map projects hundreds."""
+        lon0, lat0, xscale, scale = self.lon, self.lat, self.xscale, self.scale
+        return [(WIDTH / 2 + (lon - lon0) * xscale, HEIGHT / 2 - (lat - lat0) * scale)
+                for lon, lat in lon_lats]
 
     def shows(self, ring: Ring) -> bool:
         return (ring.north >= self.lat - 2 * self.half_lat and ring.south <= self.lat
@@ -156,7 +161,7 @@ class Frame:
                 else:
                     points += chunk.points
             kept = []
-            for x, y in clip([self.point(lat, lon) for lon, lat in points]):
+            for x, y in clip(self.points(points)):
                 if not kept or abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= STEP:
                     kept.append((x, y))
             if len(kept) > 2:
@@ -171,31 +176,33 @@ CLIP = (-10.0, -10.0, WIDTH + 10.0, HEIGHT + 10.0)
 def clip(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """A polygon clipped to the clip box (Sutherland–Hodgman, one side of the box at a time)."""
     left, top, right, bottom = CLIP
-    sides = ((0, left, True), (0, right, False), (1, top, True), (1, bottom, False))
-    for axis, limit, keep_above in sides:
+    for axis, limit, keep_above in ((0, left, True), (0, right, False), (1, top, True),
+                                    (1, bottom, False)):
         if not points:
             break
-
-        def inside(point, axis=axis, limit=limit, keep_above=keep_above):
-            return point[axis] >= limit if keep_above else point[axis] <= limit
-
-        def crossing(a, b, axis=axis, limit=limit):
-            t = (limit - a[axis]) / (b[axis] - a[axis])
-            return (limit, a[1] + t * (b[1] - a[1])) if axis == 0 else (
-                a[0] + t * (b[0] - a[0]), limit)
-
-        result = []
-        previous = points[-1]
-        for point in points:
-            if inside(point):
-                if not inside(previous):
-                    result.append(crossing(previous, point))
-                result.append(point)
-            elif inside(previous):
-                result.append(crossing(previous, point))
-            previous = point
-        points = result
+        points = _clip_side(points, axis, limit, keep_above)
     return points
+
+
+def _clip_side(points, axis: int, limit: float, keep_above: bool):
+    """The polygon clipped to one side: the points on the kept side of `limit` on `axis`,
+    and where an edge crosses it. Each point's side is found once."""
+    sign = 1.0 if keep_above else -1.0
+    edge = sign * limit
+    result = []
+    previous = points[-1]
+    was_in = sign * previous[axis] >= edge
+    for point in points:
+        now_in = sign * point[axis] >= edge
+        if now_in != was_in:
+            a, b = previous, point
+            t = (limit - a[axis]) / (b[axis] - a[axis])
+            result.append((limit, a[1] + t * (b[1] - a[1])) if axis == 0
+                          else (a[0] + t * (b[0] - a[0]), limit))
+        if now_in:
+            result.append(point)
+        previous, was_in = point, now_in
+    return result
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
