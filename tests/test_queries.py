@@ -186,12 +186,12 @@ def test_a_near_search_where_too_many_locations_lie_reads_a_narrower_radius(sess
     place = geocode_place("10001")
     asked = queries.MAX_RADIUS_KM
     full = queries.find_clinics(session, near=place, radius_km=asked, sort="distance")
-    assert (full.radius_km, full.asked_radius_km) == (asked, asked)
+    assert (full.radius_km, full.asked_radius_km, full.narrowed) == (asked, asked, False)
     most = locations_in_box(session, place, asked) - 1
     monkeypatch.setattr(queries, "MAX_NEAR_LOCATIONS", most)
     narrowed = queries.find_clinics(session, near=place, radius_km=asked, sort="distance")
     radius = narrowed.radius_km
-    assert (narrowed.asked_radius_km, radius < asked) == (asked, True)
+    assert (narrowed.asked_radius_km, radius < asked, narrowed.narrowed) == (asked, True, True)
     assert radius in queries.NARROWER_RADII_KM
     assert locations_in_box(session, place, radius) <= most  # the widest that holds few
     wider = [r for r in queries.NARROWER_RADII_KM if radius < r < asked]

@@ -176,6 +176,11 @@ class ClinicResults(Results):
     # With `place` and no match within the radius: the nearest matches beyond it.
     nearest: list[ClinicHit] = field(default_factory=list)
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether a search near a place read a narrower radius than it was asked."""
+        return self.place is not None and self.radius_km < self.asked_radius_km
+
 
 @dataclass
 class ResourceResults(Results):
