@@ -467,3 +467,25 @@ def test_coordinates_from_the_location_button_search_around_them(client, directo
     page = text_of(client.get("/clinics?near=40.75,+-73.99&radius=10"))
     assert "Clinics near New York City, NY (40.75, -73.99)" in page
     assert "Manhattan Ketamine Center" in page and re.search(r"\d mi \(", page)
+
+
+def test_phones_read_as_phonenumbers_writes_them_internationally():
+    import random
+
+    import phonenumbers
+
+    from web.public import format_phone
+
+    rng = random.Random(7)
+    numbers = ["+" + str(rng.choice([1, 1, 1, 44, 61, 353])) + "".join(
+        rng.choice("0123456789") for _ in range(10)) for _ in range(3000)]
+    numbers += ["+12125550101", "+14165550199", "+18005550100", "+442079460000", "+1212555",
+                "not a phone", "", None]
+    for number in numbers:
+        try:
+            expected = phonenumbers.format_number(phonenumbers.parse(number or ""),
+                                                  phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        except phonenumbers.NumberParseException:
+            expected = number or ""
+        assert format_phone(number) == expected, number
+    assert format_phone("+12125550101") == "+1 212-555-0101"

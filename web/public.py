@@ -71,9 +71,16 @@ def http_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
+# A North American number whose area code can be one: phonenumbers writes each such number
+# "+1 NPA-NXX-XXXX" (a test checks), and its parse took 28 us, a result page shows up to 20.
+NANP = re.compile(r"\+1([2-9]\d\d)(\d{3})(\d{4})")
+
+
 @lru_cache(maxsize=4096)
 def format_phone(phone: str | None) -> str:
     """An E.164 number as people write it internationally (+1 212-555-0101)."""
+    if nanp := NANP.fullmatch(phone or ""):
+        return "+1 {}-{}-{}".format(*nanp.groups())
     try:
         number = phonenumbers.parse(phone or "")
     except phonenumbers.NumberParseException:
