@@ -8,7 +8,6 @@ from crawler.extract import extract_clinics
 from crawler.extract.clinics import share_page_hours
 from crawler.extract.details import (
     FLAGS,
-    LOWER_CASE,
     PAYMENT,
     flag_in,
     hours_in,
@@ -18,6 +17,7 @@ from crawler.extract.details import (
     schema_hours,
 )
 from crawler.extract.page import Page
+from reliefmap.normalise import lower_case
 
 
 def hours(*lines):
@@ -140,7 +140,7 @@ CASES = ["WE ACCEPT MOST INSURANCE AND MEDICARE", "TÉLÉCONSULTATION disponible
 @pytest.mark.parametrize("text", CASES)
 def test_the_lower_cased_text_reads_as_the_patterns_would_blind_to_case(text):
     patterns = [pattern for _, pattern in PAYMENT] + [p for pair in FLAGS.values() for p in pair]
-    lowered = text.translate(LOWER_CASE)
+    lowered = lower_case(text)
     assert len(lowered) == len(text)
     for pattern in patterns:
         blind = re.compile(pattern.pattern, re.I)

@@ -8,10 +8,10 @@ named later, by the classify pipeline, from the words around it (`context`).
 from __future__ import annotations
 
 import re
-import string
 
 from crawler.extract.structured import first
 from models.details import language_code
+from reliefmap.normalise import lower_case
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 DAY_WORDS = {
@@ -55,13 +55,8 @@ PRICE_LIST_SEPARATOR = re.compile(r"\s[·•|;]\s|;\s")
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
                          r"deductible|raise|raised|fund\w*|worth|billion|million)\b", re.I)
 
-# The payment and flag patterns below each scan a clinic's whole text from every position. They
-# are written in lower case and matched, without re.I, against the text lower-cased letter for
-# letter (the same length and offsets): a case-blind comparison costs each position more. The
-# fold holds every letter re.I would also match to a letter of theirs: A-Z, É, and the Kelvin
-# sign, long s and Turkish dotted and dotless i.
-LOWER_CASE = str.maketrans(string.ascii_uppercase + "É\u212aſİı", string.ascii_lowercase + "éksii")
-
+# The payment and flag patterns scan a clinic's whole text from every position: written in
+# lower case, they read the text lower-cased (`lower_case`), not with re.I.
 NEGATED = re.compile(r"\b(?:not|no|don't|do not|does not|doesn't|cannot|can't|unable to|"
                      r"never|neither|nor|n'acceptons pas|no aceptamos)\b[^.;:!?]*$", re.I)
 PAYMENT = [
@@ -326,7 +321,7 @@ def schema_price(node: dict, country: str) -> list[dict]:
 
 def _stated(pattern: re.Pattern, text: str, lowered: str) -> bool:
     """Whether the text states what the pattern names outside a negated clause; `lowered` is
-    the text lower-cased (LOWER_CASE), which the pattern scans."""
+    the text lower-cased (`lower_case`), which the pattern scans."""
     for match in pattern.finditer(lowered):
         clause = re.split(r"[.;:!?\n]", text[max(0, match.start() - 80):match.start()])[-1]
         if not NEGATED.search(clause):
@@ -336,7 +331,7 @@ def _stated(pattern: re.Pattern, text: str, lowered: str) -> bool:
 
 def payment_in(text: str) -> list[str]:
     """What the clinic says it accepts; out-of-network with superbills is self-pay."""
-    lowered = text.translate(LOWER_CASE)
+    lowered = lower_case(text)
     found = {name for name, pattern in PAYMENT if _stated(pattern, text, lowered)}
     labelled = {match.group("value").lower() for match in INSURANCE_LABEL.finditer(text)}
     if labelled & {"accepted", "yes"}:
@@ -359,7 +354,7 @@ def schema_payment(node: dict) -> list[str]:
 def flag_in(name: str, text: str) -> bool | None:
     """True, False or None for telehealth, accepting_new_patients or referral_required."""
     yes, no = FLAGS[name]
-    lowered = text.translate(LOWER_CASE)
+    lowered = lower_case(text)
     if no.search(lowered):
         return False
     return True if _stated(yes, text, lowered) else None
