@@ -149,12 +149,20 @@ def _phrase(text: str, term: Term, abbreviation: bool) -> Phrase | None:
 
 
 _compiled: dict[tuple, tuple[dict[str, frozenset[str]], dict]] = {}
+# The compiled phrases of each taxonomy object asked with (which it keeps alive, so that its id
+# is not reused): a crawl classifies every item with the one taxonomy of its config, and
+# building the key of its content took longer than some texts. A taxonomy is not changed once
+# used (config taxonomies never are).
+_compiled_for: dict[int, tuple[Mapping[str, Term], tuple]] = {}
 
 
 def _phrases(taxonomy: Mapping[str, Term]) -> tuple[dict[str, frozenset[str]],
                                                     dict[str, list[tuple[int, Phrase]]]]:
     """Each term's vocabulary of stems; every label, synonym and abbreviation as a phrase, by
     its first word, with its place in the order phrases are tried in."""
+    known = _compiled_for.get(id(taxonomy))
+    if known is not None and known[0] is taxonomy:
+        return known[1]
     key = tuple((t.slug, t.kind, t.label, tuple(t.synonyms), tuple(t.abbreviations))
                 for t in taxonomy.values())
     if key not in _compiled:
@@ -171,6 +179,7 @@ def _phrases(taxonomy: Mapping[str, Term]) -> tuple[dict[str, frozenset[str]],
         # Spelled-out phrases first: an abbreviation counts where the text spells its term.
         phrases.sort(key=lambda phrase: phrase.abbreviation)
         _compiled[key] = (vocabulary, _by_first_word(phrases))
+    _compiled_for[id(taxonomy)] = (taxonomy, _compiled[key])
     return _compiled[key]
 
 
@@ -280,14 +289,19 @@ def _by_first_word(phrases: list[Phrase]) -> dict[str, list[tuple[int, Phrase]]]
     return index
 
 
-def _starts(places: list[set[int]], text_tokens: list[Token]) -> list[int]:
-    """Where a mention may start: at its first word, or at another word read backwards ("of"
-    within the next two tokens: "infusions of ketamine")."""
+def _before_reversal(text_tokens: list[Token]) -> set[int]:
+    """The positions with "of" (or de, du...) one or two tokens after them: where a mention read
+    backwards may start ("infusions of ketamine"). Found once per text, not once per phrase."""
+    reversals = [position for position, token in enumerate(text_tokens)
+                 if token.filler and token.raw.lower() in REVERSAL_FILLERS]
+    return {position - step for position in reversals for step in (1, 2) if position >= step}
+
+
+def _starts(places: list[set[int]], before_reversal: set[int]) -> list[int]:
+    """Where a mention may start: at its first word, or at another word read backwards."""
     starts = set(places[0])
     for place in places[1:]:
-        starts.update(position for position in place if any(
-            token.raw.lower() in REVERSAL_FILLERS for token in text_tokens[position + 1:
-                                                                          position + 3]))
+        starts |= place & before_reversal
     return sorted(starts)
 
 
@@ -297,6 +311,7 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     text_tokens = tokens(text)
     by_stem, by_word = _index(text_tokens)
     present = by_stem.keys()
+    before_reversal = _before_reversal(text_tokens)
     found, spelled = [], set()
     for phrase in _candidates(by_first, by_stem, by_word):
         if not all(word.exact in by_word if word.exact is not None else word.stems & present
@@ -304,7 +319,7 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
             continue  # some word of the phrase is nowhere in the text
         places = [_positions(word, by_stem, by_word) for word in phrase.words]
         own_words = vocabulary[phrase.term.slug]
-        for index in _starts(places, text_tokens):
+        for index in _starts(places, before_reversal):
             matched = _match_at(phrase, text_tokens, index, own_words)
             if matched is None or not _in_context(phrase, text_tokens, index, matched[-1],
                                                   own_words, spelled):
