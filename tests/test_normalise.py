@@ -230,3 +230,4 @@ def test_lower_case_gives_each_letter_re_i_would_match_a_lower_case_pattern_lett
             assert lowered in letters and re.fullmatch(lowered, char, re.I), hex(code)
         else:
             assert lowered == char, hex(code)
+    assert lower_case("ÉTÉ İN MÜNCHEN") == "été in mÜnchen"  # only the letters of the table
