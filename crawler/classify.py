@@ -26,6 +26,7 @@ from typing import NamedTuple
 import snowballstemmer
 
 from reliefmap.config import Term
+from reliefmap.normalise import lower_case
 
 STEMMERS = [snowballstemmer.stemmer(language) for language in ("english", "french", "spanish")]
 # Words, and the marks that end a clause; brackets hold asides.
@@ -42,6 +43,8 @@ WINDOW_SLACK = 3  # tokens a mention may hold beyond its own words
 ACRONYM = re.compile(r"^[A-Z]{2,5}$")
 ABBREVIATION_REACH = 6  # tokens around an abbreviation where the term's other words count
 
+# The clause patterns are written in lower case and read the text lower-cased (`lower_case`),
+# not with re.I: the clause breaks are looked for in the whole text.
 # A negation earlier in the same clause cancels a mention ("we do not treat migraines"), and so
 # does a comparison ("unlike spinal cord stimulation", "more effective than physical therapy").
 NEGATION = re.compile(
@@ -49,27 +52,25 @@ NEGATION = re.compile(
     r"|\b(?:unlike|other than|except|compared (?:to|with)|versus|vs\.?|than|alternative to)\b"
     r"[^,]*$"
     r"|n't\b",
-    re.I,
 )
 # ...or a denial right after it ("ketamine infusion is not offered here").
 DENIED_AFTER = re.compile(
     r"^\s*(?:\([^)]{0,40}\)\s*)?(?:is|are|was|were)(?:\s+not|n't|\s+no longer)\s+"
     r"(?:currently\s+|yet\s+)?(?:offered|available|provided|performed|done|given|administered|"
     r"part of|something we)\b",
-    re.I,
 )
 # A treatment the patient already tried elsewhere is not one the clinic offers: "candidates
 # have tried physical therapy" (a few words back, not a whole sentence or the next clause).
 TRIED_BEFORE = re.compile(r"\b(?:tried|failed|failure of|(?:have|has|already) had|"
                           r"(?:not )?responded to|unresponsive to|refractory to)\s+"
-                          r"(?:[\w-]+\s+){0,3}$", re.I)
+                          r"(?:[\w-]+\s+){0,3}$")
 # Another provider: "your physical therapist", "their physiotherapist", and care a patient has
 # elsewhere: "alongside your physical therapy".
-OTHER_PROVIDER = re.compile(r"\b(?:your|their|his|her|my|a patient's)\s+(?:[\w-]+\s+)?$", re.I)
+OTHER_PROVIDER = re.compile(r"\b(?:your|their|his|her|my|a patient's)\s+(?:[\w-]+\s+)?$")
 OWN_CARE = re.compile(r"\b(?:alongside|continue|continuing|keep up|besides|in addition to|"
-                      r"on top of|from|by)\s+(?:your|their)\s+(?:[\w-]+\s+)?$", re.I)
-PROVIDER_WORD = re.compile(r"(?:ist|ists|or|ors|eute|eutes|euta|eutas)$", re.I)
-CLAUSE_BREAK = re.compile(r"[.!?;:\n\u2022|]|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
+                      r"on top of|from|by)\s+(?:your|their)\s+(?:[\w-]+\s+)?$")
+PROVIDER_WORD = re.compile(r"(?:ist|ists|or|ors|eute|eutes|euta|eutas)$")
+CLAUSE_BREAK = re.compile(r"[.!?;:\n\u2022|]|\b(?:but|however|while|whereas)\b")
 SENTENCE_END = re.compile(r"[.!?\n]")
 CLAUSE_REACH = 200  # characters: the farthest back a mention's clause starts
 
@@ -148,12 +149,20 @@ def _phrase(text: str, term: Term, abbreviation: bool) -> Phrase | None:
 
 
 _compiled: dict[tuple, tuple[dict[str, frozenset[str]], dict]] = {}
+# The compiled phrases of each taxonomy object asked with (which it keeps alive, so that its id
+# is not reused): a crawl classifies every item with the one taxonomy of its config, and
+# building the key of its content took longer than some texts. A taxonomy is not changed once
+# used (config taxonomies never are).
+_compiled_for: dict[int, tuple[Mapping[str, Term], tuple]] = {}
 
 
 def _phrases(taxonomy: Mapping[str, Term]) -> tuple[dict[str, frozenset[str]],
                                                     dict[str, list[tuple[int, Phrase]]]]:
     """Each term's vocabulary of stems; every label, synonym and abbreviation as a phrase, by
     its first word, with its place in the order phrases are tried in."""
+    known = _compiled_for.get(id(taxonomy))
+    if known is not None and known[0] is taxonomy:
+        return known[1]
     key = tuple((t.slug, t.kind, t.label, tuple(t.synonyms), tuple(t.abbreviations))
                 for t in taxonomy.values())
     if key not in _compiled:
@@ -170,6 +179,7 @@ def _phrases(taxonomy: Mapping[str, Term]) -> tuple[dict[str, frozenset[str]],
         # Spelled-out phrases first: an abbreviation counts where the text spells its term.
         phrases.sort(key=lambda phrase: phrase.abbreviation)
         _compiled[key] = (vocabulary, _by_first_word(phrases))
+    _compiled_for[id(taxonomy)] = (taxonomy, _compiled[key])
     return _compiled[key]
 
 
@@ -279,14 +289,19 @@ def _by_first_word(phrases: list[Phrase]) -> dict[str, list[tuple[int, Phrase]]]
     return index
 
 
-def _starts(places: list[set[int]], text_tokens: list[Token]) -> list[int]:
-    """Where a mention may start: at its first word, or at another word read backwards ("of"
-    within the next two tokens: "infusions of ketamine")."""
+def _before_reversal(text_tokens: list[Token]) -> set[int]:
+    """The positions with "of" (or de, du...) one or two tokens after them: where a mention read
+    backwards may start ("infusions of ketamine"). Found once per text, not once per phrase."""
+    reversals = [position for position, token in enumerate(text_tokens)
+                 if token.filler and token.raw.lower() in REVERSAL_FILLERS]
+    return {position - step for position in reversals for step in (1, 2) if position >= step}
+
+
+def _starts(places: list[set[int]], before_reversal: set[int]) -> list[int]:
+    """Where a mention may start: at its first word, or at another word read backwards."""
     starts = set(places[0])
     for place in places[1:]:
-        starts.update(position for position in place if any(
-            token.raw.lower() in REVERSAL_FILLERS for token in text_tokens[position + 1:
-                                                                          position + 3]))
+        starts |= place & before_reversal
     return sorted(starts)
 
 
@@ -296,6 +311,7 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
     text_tokens = tokens(text)
     by_stem, by_word = _index(text_tokens)
     present = by_stem.keys()
+    before_reversal = _before_reversal(text_tokens)
     found, spelled = [], set()
     for phrase in _candidates(by_first, by_stem, by_word):
         if not all(word.exact in by_word if word.exact is not None else word.stems & present
@@ -303,7 +319,7 @@ def _mentions(text: str, taxonomy: Mapping[str, Term]) -> list[Mention]:
             continue  # some word of the phrase is nowhere in the text
         places = [_positions(word, by_stem, by_word) for word in phrase.words]
         own_words = vocabulary[phrase.term.slug]
-        for index in _starts(places, text_tokens):
+        for index in _starts(places, before_reversal):
             matched = _match_at(phrase, text_tokens, index, own_words)
             if matched is None or not _in_context(phrase, text_tokens, index, matched[-1],
                                                   own_words, spelled):
@@ -331,8 +347,8 @@ def _clause_before(text: str, breaks: tuple[list[int], list[int]], start: int) -
 
 
 def _status(text: str, clause: str, mention: Mention) -> str:
-    """"denied", "asked" ("Do you treat migraines?") or "stated"; `clause` is the text of the
-    mention's clause before it."""
+    """"denied", "asked" ("Do you treat migraines?") or "stated"; `text` is lower-cased
+    (`lower_case`), `clause` the part of it from the mention's clause up to the mention."""
     start, end, term = mention.start, mention.end, mention.term
     if NEGATION.search(clause) or DENIED_AFTER.search(text[end:end + 80]):
         return "denied"
@@ -362,12 +378,13 @@ def stated_terms(text: str | None, taxonomy: Mapping[str, Term]) -> dict[str, in
                       key=lambda m: (-len(m.positions), m.end - m.start, m.start))
     taken: list[Mention] = []
     statuses: dict[str, list[str]] = {}
-    breaks = _clause_breaks(text) if mentions else ([], [])
+    lowered = lower_case(text)
+    breaks = _clause_breaks(lowered) if mentions else ([], [])
     for mention in mentions:
         if any(mention.within(other) for other in taken):
             continue
         taken.append(mention)
-        status = _status(text, _clause_before(text, breaks, mention.start), mention)
+        status = _status(lowered, _clause_before(lowered, breaks, mention.start), mention)
         statuses.setdefault(mention.term.slug, []).append(status)
     counts = {}
     for slug, seen in statuses.items():

@@ -1,9 +1,13 @@
 """Classification of text against the configured taxonomy."""
 
+import re
+
 import pytest
 
+from crawler import classify as classification
 from crawler.classify import classify
 from reliefmap.config import Term, load_config
+from reliefmap.normalise import lower_case
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,20 @@ def test_custom_taxonomy_is_compiled_on_its_own():
 ])
 def test_treatments_tried_before_do_not_count(taxonomy, text):
     assert classify(text, taxonomy)[0] == []
+
+
+@pytest.mark.parametrize("text", [
+    "WE DO NOT OFFER KETAMINE; HOWEVER, Nerve Blocks ARE available.",
+    "Unlike Spinal Cord Stimulation, this IS NOT offered. Patients who TRIED physical therapy",
+    "Continue YOUR physical therapy while we treat CRPS. Isn't it WHEREAS But",
+])
+def test_the_clause_patterns_read_the_lower_cased_text_as_re_i_reads_the_text(text):
+    patterns = [classification.NEGATION, classification.DENIED_AFTER, classification.TRIED_BEFORE,
+                classification.OTHER_PROVIDER, classification.OWN_CARE,
+                classification.PROVIDER_WORD, classification.CLAUSE_BREAK]
+    for pattern in patterns:
+        blind = re.compile(pattern.pattern, re.I)
+        for start in range(len(text)):  # every clause and tail a mention may have
+            for piece in (text[start:], text[:start]):
+                assert ([match.span() for match in pattern.finditer(lower_case(piece))]
+                        == [match.span() for match in blind.finditer(piece)]), pattern.pattern

@@ -48,6 +48,17 @@ def test_listing_page_follows_wanted_links_only(add_source, config_file, monkeyp
     assert not [r for r in results if isinstance(r, ClinicItem)]  # listings are not extracted
 
 
+def test_links_to_files_are_not_followed(add_source, config_file, monkeypatch):
+    spider = spider_for(add_source, config_file, monkeypatch)
+    links = ["brochure.PDF", "photos/team.jpg", "files/forms.tar.gz", "intake.pdf;v=2",
+             "contact.html", "pdf-guide/", "jpg.html?photo=a.jpg"]
+    body = "".join(f'<a href="{link}">{link}</a>' for link in links)
+    response = HtmlResponse(f"{BASE}/index.html", body=f"<html><body>{body}</body></html>",
+                            encoding="utf-8", request=Request(f"{BASE}/index.html"))
+    urls = [r.url for r in spider.parse(response) if isinstance(r, Request)]
+    assert urls == [f"{BASE}/contact.html", f"{BASE}/pdf-guide/", f"{BASE}/jpg.html?photo=a.jpg"]
+
+
 def test_clinic_page_yields_keyed_items(add_source, config_file, monkeypatch):
     spider = spider_for(add_source, config_file, monkeypatch, extract=["/clinics/"])
     items = [r for r in spider.parse(page("clinics/sunshine-ketamine.html"))

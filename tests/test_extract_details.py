@@ -1,10 +1,14 @@
 """Hours, prices, payment, telehealth, new patients, referral and languages as pages state them."""
 
+import re
+
 import pytest
 
 from crawler.extract import extract_clinics
 from crawler.extract.clinics import share_page_hours
 from crawler.extract.details import (
+    FLAGS,
+    PAYMENT,
     flag_in,
     hours_in,
     languages_in,
@@ -13,6 +17,7 @@ from crawler.extract.details import (
     schema_hours,
 )
 from crawler.extract.page import Page
+from reliefmap.normalise import lower_case
 
 
 def hours(*lines):
@@ -123,6 +128,24 @@ def test_what_is_no_price(line):
 ])
 def test_payment(text, expected):
     assert payment_in(text) == expected
+
+
+# Each letter re.I would match to a pattern's: upper case, É, the Kelvin sign, long s, Turkish i.
+CASES = ["WE ACCEPT MOST INSURANCE AND MEDICARE", "TÉLÉCONSULTATION disponible",
+         "Wor\u212aSafe claims", "\u017felf-pay only", "MEDİCARE and MEDıCAID",
+         "Financing: CareCredit", "NOT ACCEPTING NEW PATIENTS", "Referral REQUIRED",
+         "Blue Cross, Aetna and Cigna"]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_the_lower_cased_text_reads_as_the_patterns_would_blind_to_case(text):
+    patterns = [pattern for _, pattern in PAYMENT] + [p for pair in FLAGS.values() for p in pair]
+    lowered = lower_case(text)
+    assert len(lowered) == len(text)
+    for pattern in patterns:
+        blind = re.compile(pattern.pattern, re.I)
+        assert ([match.span() for match in pattern.finditer(lowered)]
+                == [match.span() for match in blind.finditer(text)]), pattern.pattern
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [

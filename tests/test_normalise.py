@@ -1,10 +1,14 @@
 """Normalisers: phones, countries, regions, postcodes, URLs, text and the clinic's website."""
 
+import re
+import string
+
 import pytest
 
 from reliefmap.normalise import (
     clean_text,
     looks_like_own_site,
+    lower_case,
     normalise_country,
     normalise_email,
     normalise_phone,
@@ -214,3 +218,16 @@ def test_looks_like_own_site(name, url, site_name, expected):
 @pytest.mark.parametrize("raw", ["walk@all.i", "a..b@clinic.com", "care@clinic.test", "x@"])
 def test_an_email_address_needs_a_real_domain(raw):
     assert normalise_email(raw) is None
+
+
+def test_lower_case_gives_each_letter_re_i_would_match_a_lower_case_pattern_letter_to():
+    letters = string.ascii_lowercase + "é"
+    any_letter = re.compile(f"[{letters}]", re.I)
+    for code in range(0x110000):
+        char = chr(code)
+        lowered = lower_case(char)
+        if any_letter.fullmatch(char):
+            assert lowered in letters and re.fullmatch(lowered, char, re.I), hex(code)
+        else:
+            assert lowered == char, hex(code)
+    assert lower_case("ÉTÉ İN MÜNCHEN") == "été in mÜnchen"  # only the letters of the table

@@ -11,6 +11,7 @@ import re
 
 from crawler.extract.structured import first
 from models.details import language_code
+from reliefmap.normalise import lower_case
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 DAY_WORDS = {
@@ -54,33 +55,34 @@ PRICE_LIST_SEPARATOR = re.compile(r"\s[·•|;]\s|;\s")
 NOT_A_PRICE = re.compile(r"\b(?:off|save|saving|discount|coupon|donat\w*|copay|co-pay|"
                          r"deductible|raise|raised|fund\w*|worth|billion|million)\b", re.I)
 
+# The payment and flag patterns scan a clinic's whole text from every position: written in
+# lower case, they read the text lower-cased (`lower_case`), not with re.I.
 NEGATED = re.compile(r"\b(?:not|no|don't|do not|does not|doesn't|cannot|can't|unable to|"
                      r"never|neither|nor|n'acceptons pas|no aceptamos)\b[^.;:!?]*$", re.I)
 PAYMENT = [
     ("self-pay", re.compile(r"\bself[- ]pay|\bself[- ]fund(?:ing|ed)\b|\bcash[- ]pay|"
                             r"\bprivate[- ]pay|\bout[- ]of[- ]network|\bsuperbills?\b|"
                             r"\bnot covered by insurance|\bcash\b|"
-                            r"\bprivate (?:clients?|patients?)\b", re.I)),
+                            r"\bprivate (?:clients?|patients?)\b")),
     ("private-insurance", re.compile(
         r"\b(?:accept|take|bill|in[- ]network with|work with|participate with|approved by|"
         r"recogni[sz]ed by|registered with)\w*\b[^.;]{0,60}\b(?:insurance|insurers)|"
         r"\binsurance (?:plans? )?(?:is |are )?accepted|\bmost (?:major )?insurance|"
         r"\bextended health\b|\bhealth funds?\b|\bhicaps\b|"
-        r"\b(?:aetna|cigna|united ?healthcare|blue cross|bcbs|humana|anthem|kaiser|bupa|axa)\b",
-        re.I)),
-    ("medicare", re.compile(r"\bmedicare\b", re.I)),
-    ("medicaid", re.compile(r"\bmedicaid\b|\bmedi-cal\b", re.I)),
+        r"\b(?:aetna|cigna|united ?healthcare|blue cross|bcbs|humana|anthem|kaiser|bupa|axa)\b")),
+    ("medicare", re.compile(r"\bmedicare\b")),
+    ("medicaid", re.compile(r"\bmedicaid\b|\bmedi-cal\b")),
     ("tricare-va", re.compile(r"\btricare\b|\bva community care\b|"
                               r"\bveterans choice\b|\bcommunity care network\b|\bdva\b|"
-                              r"\bveterans'? affairs\b", re.I)),
+                              r"\bveterans'? affairs\b")),
     # Workers' compensation schemes: Ontario's WSIB, British Columbia's WorkSafeBC, Australia's
     # WorkCover and its states' workers' insurance.
     ("workers-comp", re.compile(r"\bworkers'? ?comp(?:ensation)?\b|\bwork ?comp\b|\bwsib\b|"
-                                r"\bworksafe\w*\b|\bwork ?cover\b", re.I)),
+                                r"\bworksafe\w*\b|\bwork ?cover\b")),
     ("financing", re.compile(r"\bcare ?credit\b|\bfinancing\b|\bpayment plans?\b|"
                              r"\bflexible payment\b|\badvance care\b|\bprosper healthcare\b|"
-                             r"\bcherry\b", re.I)),
-    ("hsa-fsa", re.compile(r"\bhsa\b|\bfsa\b|health savings account|flexible spending", re.I)),
+                             r"\bcherry\b")),
+    ("hsa-fsa", re.compile(r"\bhsa\b|\bfsa\b|health savings account|flexible spending")),
 ]
 # A directory card's label and value: "Insurance: Accepted" / "Insurance: Not accepted".
 INSURANCE_LABEL = re.compile(r"^insurance\s*:?\s*(?P<value>(?:not )?accepted|yes|no|none)\b",
@@ -94,24 +96,23 @@ FLAGS = {
         re.compile(r"\btele-?health\b|\btele-?medicine\b|\bvirtual (?:visits?|appointments?|"
                    r"consultations?|care)\b|\bvideo (?:visits?|consultations?|appointments?|"
                    r"calls?)\b|\bonline consultations?\b|\bt[ée]l[ée]consultation\b|"
-                   r"\bteleconsulta\b", re.I),
+                   r"\bteleconsulta\b"),
         re.compile(r"\b(?:all|every) (?:visits?|appointments?|treatments?) (?:are|is) in[- ]"
-                   r"person\b|\bin[- ]person only\b|\bno (?:tele-?health|virtual visits)\b", re.I)),
+                   r"person\b|\bin[- ]person only\b|\bno (?:tele-?health|virtual visits)\b")),
     "accepting_new_patients": (
         re.compile(r"\b(?:now |currently |are )?accepting new patients\b|\bnew patients "
-                   r"(?:are )?(?:always )?welcome\b|\bwelcom\w* new patients\b", re.I),
+                   r"(?:are )?(?:always )?welcome\b|\bwelcom\w* new patients\b"),
         re.compile(r"\bnot (?:currently )?accepting new patients\b|\bno longer accepting\b|"
-                   r"\bclosed to new patients\b|\bnot taking new patients\b", re.I)),
+                   r"\bclosed to new patients\b|\bnot taking new patients\b")),
     "referral_required": (
         re.compile(r"\breferral (?:from (?:your|a) (?:\w+ )?(?:physician|doctor|gp|provider) )?"
                    r"(?:is |are )?(?:required|needed|necessary)\b|\brequires? a "
                    r"(?:physician |doctor'?s? )?referral\b|\bneed a (?:physician |doctor'?s? )?"
-                   r"referral\b|\bby referral only\b|\bmust be referred\b", re.I),
+                   r"referral\b|\bby referral only\b|\bmust be referred\b"),
         re.compile(r"\bno (?:physician |doctor'?s? )?referral (?:is )?(?:needed|required|"
                    r"necessary)\b|\bdo(?:n't| not) need a (?:\w+'?s? )?referral\b|"
                    r"\bwithout a referral\b|"
-                   r"\bself-?refer\w*\b|\breferral (?:is )?not (?:required|needed|necessary)\b",
-                   re.I)),
+                   r"\bself-?refer\w*\b|\breferral (?:is )?not (?:required|needed|necessary)\b")),
 }
 LANGUAGE_LEAD = re.compile(
     r"\b(?:we speak|staff speaks?|(?:also )?speaks?|languages?(?: spoken)?|fluent in|"
@@ -318,9 +319,10 @@ def schema_price(node: dict, country: str) -> list[dict]:
     return prices_in([text], country) if re.search(r"\d", text) else []
 
 
-def _stated(pattern: re.Pattern, text: str) -> bool:
-    """Whether the text states what the pattern names outside a negated clause."""
-    for match in pattern.finditer(text):
+def _stated(pattern: re.Pattern, text: str, lowered: str) -> bool:
+    """Whether the text states what the pattern names outside a negated clause; `lowered` is
+    the text lower-cased (`lower_case`), which the pattern scans."""
+    for match in pattern.finditer(lowered):
         clause = re.split(r"[.;:!?\n]", text[max(0, match.start() - 80):match.start()])[-1]
         if not NEGATED.search(clause):
             return True
@@ -329,7 +331,8 @@ def _stated(pattern: re.Pattern, text: str) -> bool:
 
 def payment_in(text: str) -> list[str]:
     """What the clinic says it accepts; out-of-network with superbills is self-pay."""
-    found = {name for name, pattern in PAYMENT if _stated(pattern, text)}
+    lowered = lower_case(text)
+    found = {name for name, pattern in PAYMENT if _stated(pattern, text, lowered)}
     labelled = {match.group("value").lower() for match in INSURANCE_LABEL.finditer(text)}
     if labelled & {"accepted", "yes"}:
         found.add("private-insurance")
@@ -351,9 +354,10 @@ def schema_payment(node: dict) -> list[str]:
 def flag_in(name: str, text: str) -> bool | None:
     """True, False or None for telehealth, accepting_new_patients or referral_required."""
     yes, no = FLAGS[name]
-    if no.search(text):
+    lowered = lower_case(text)
+    if no.search(lowered):
         return False
-    return True if _stated(yes, text) else None
+    return True if _stated(yes, text, lowered) else None
 
 
 def languages_in(text: str) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spiders import SitemapSpider
 
 from crawler.extract import extract_clinics, extract_resources
@@ -20,6 +20,14 @@ from reliefmap.normalise import fold
 # Sent when a page came back unchanged from the HTTP cache (a 304), or was not requested because
 # its sitemap lastmod predates its last fetch: the store only moves last_seen.
 page_unchanged = object()
+# Links to files no crawl reads (Scrapy's list: archives, images, media, documents), tested in
+# one call per link: Scrapy's link extractor tries its ~100 extensions one at a time.
+FILE_EXTENSIONS = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS)
+
+
+def links_to_a_file(url: str) -> bool:
+    """Whether the URL's path ends with the extension of a file no crawl reads."""
+    return urlparse(url).path.lower().endswith(FILE_EXTENSIONS)
 
 
 def sitemap_lastmod(value: str | None) -> datetime | None:
@@ -74,7 +82,7 @@ class SourceSpider(SitemapSpider):
         self.known_urls: dict[str, datetime] = {}
         self.requested_urls: set[str] = set()
         self.unmodified: set[str] = set()  # skipped by sitemap lastmod; not requested by links
-        self.links = LinkExtractor()
+        self.links = LinkExtractor(deny_extensions=())  # links_to_a_file tells them apart
 
     async def start(self):
         # What was loaded before the crawl lives as long as it: keep it out of the collector's
@@ -130,7 +138,8 @@ class SourceSpider(SitemapSpider):
         if self.extracts(response.url):
             yield from self.page_items(response, content_type)
         for link in self.links.extract_links(response):
-            if self.wanted(link.url) and self.unseen(link.url):
+            if (self.wanted(link.url) and self.unseen(link.url)
+                    and not links_to_a_file(link.url)):
                 request = self.page_request(link.url, self.parse)
                 if request is None:
                     return
